@@ -1,0 +1,16 @@
+namespace Shadow.Sidecar.Contracts.Common;
+
+/// <summary>Answer of <c>GET /status</c>: what the sidecar serves and since when.</summary>
+/// <param name="Workspace">The workspace root on the sidecar's file system.</param>
+/// <param name="Version">The sidecar's version.</param>
+/// <param name="StartedAt">When the sidecar started.</param>
+/// <param name="UptimeSeconds">Seconds since start.</param>
+/// <param name="GitBranch">The checked-out branch, or null when the workspace is not a repository.</param>
+/// <param name="GitCommit">The HEAD commit sha, or null.</param>
+public sealed record StatusResponse(
+    string Workspace,
+    string Version,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    string? GitBranch,
+    string? GitCommit);

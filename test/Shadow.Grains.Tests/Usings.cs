@@ -1,0 +1,1 @@
+namespace Shadow.Grains.Tests;
