@@ -58,7 +58,8 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
         var full = guard.Resolve(request.Path, followLeafLink: true);
         var relative = guard.ToRelative(full);
         var content = request.Content;
-        var buffer = ArrayPool<byte>.Shared.Rent(Utf8.GetMaxByteCount(content.Length));
+        // Small contents: one pass with the worst-case size; large ones: count first rather than rent 3x the text.
+        var buffer = ArrayPool<byte>.Shared.Rent(content.Length < 64 * 1024 ? Utf8.GetMaxByteCount(content.Length) : Utf8.GetByteCount(content));
         try
         {
             var length = Utf8.GetBytes(content, buffer);
