@@ -201,7 +201,8 @@ internal sealed class SearchService(PathGuard guard, SidecarOptions options, Tim
             new Candidate(entry.ToFullPath(), RelativePath(ref entry, rootLength), entry.Length), WalkOptions)
         {
             ShouldRecursePredicate = static (ref entry) => ShouldRecurse(ref entry),
-            ShouldIncludePredicate = static (ref entry) => !entry.IsDirectory && !FilesService.IsLink(ref entry),
+            // Empty files cannot match; skipping them also skips FIFOs (size 0), whose open would block forever.
+            ShouldIncludePredicate = static (ref entry) => !entry.IsDirectory && !FilesService.IsLink(ref entry) && entry.Length > 0,
         };
 
         try

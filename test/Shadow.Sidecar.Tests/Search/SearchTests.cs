@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Search;
 using Shouldly;
@@ -248,6 +249,28 @@ public sealed class SearchTests(SidecarFixture fixture) : IClassFixture<SidecarF
         var problem = await Http.PostRawProblemAsync(SidecarRoutes.Search.Grep, body, HttpStatusCode.BadRequest);
 
         problem.Detail.ShouldContain(mentioned, Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task Grep_FolderHoldingFifo_DoesNotHang()
+    {
+        var (rel, abs) = NewDir();
+        await WriteAsync(abs, "a.txt", "pipe-marker\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(abs, "pipe")]))
+        {
+            await mkfifo.WaitForExitAsync(Ct);
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        // Act
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(15));
+        using var response = await Http.PostAsJsonAsync(SidecarRoutes.Search.Grep, new GrepRequest("pipe-marker", rel), Shadow.Sidecar.Contracts.SidecarJson.Options, cts.Token);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var grep = await response.Content.ReadFromJsonAsync<GrepResponse>(Shadow.Sidecar.Contracts.SidecarJson.Options, Ct);
+        grep!.Matches.ShouldHaveSingleItem().Path.ShouldBe($"{rel}/a.txt");
     }
 
     [Fact]
