@@ -5,8 +5,7 @@ namespace Shadow.Sidecar.Contracts.Search;
 
 /// <summary>Source-generated JSON metadata for the Search contracts.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(SearchPlaceholder))]
+[JsonSerializable(typeof(FileSearchResponse))]
+[JsonSerializable(typeof(GrepRequest))]
+[JsonSerializable(typeof(GrepResponse))]
 public sealed partial class SearchJsonContext : JsonSerializerContext;
-
-/// <summary>Placeholder until the Search contracts land.</summary>
-public sealed record SearchPlaceholder(string Value);

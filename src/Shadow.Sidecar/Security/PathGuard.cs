@@ -25,9 +25,11 @@ internal sealed partial class PathGuard
     /// <summary>
     /// Resolves <paramref name="relativePath"/> to a canonical absolute path inside the root. The final component is
     /// kept as named (so a symlink inside the workspace can itself be deleted), but if it is a link its target must
-    /// also be inside the root. Empty or "." means the root itself when <paramref name="allowRoot"/> is set.
+    /// also be inside the root. Empty or "." means the root itself when <paramref name="allowRoot"/> is set. With
+    /// <paramref name="followLeafLink"/> a final link is replaced by its canonical (contained) target, even a dangling
+    /// one: what a write through the link would create.
     /// </summary>
-    public string Resolve(string? relativePath, bool allowRoot = false, string parameterName = "path")
+    public string Resolve(string? relativePath, bool allowRoot = false, string parameterName = "path", bool followLeafLink = false)
     {
         if (string.IsNullOrEmpty(relativePath) || relativePath is "." or "./")
         {
@@ -44,7 +46,7 @@ internal sealed partial class PathGuard
             throw SidecarException.BadRequest($"'{parameterName}' contains a NUL byte.");
         }
 
-        var normalized = relativePath.Replace('\\', '/');
+        var normalized = relativePath.Contains('\\', StringComparison.Ordinal) ? relativePath.Replace('\\', '/') : relativePath;
         if (Path.IsPathRooted(normalized) || normalized.StartsWith('~'))
         {
             throw SidecarException.BadRequest($"'{parameterName}' must be relative to the workspace root; absolute paths are not allowed.");
@@ -61,9 +63,12 @@ internal sealed partial class PathGuard
             return Root;
         }
 
-        var parent = Path.GetDirectoryName(lexical)!;
-        var leaf = Path.GetFileName(lexical);
-        var canonicalParent = CanonicalizeExistingPrefix(parent, parameterName, relativePath);
+        var leafStart = lexical.LastIndexOf('/');
+        var parent = lexical[..leafStart];
+        var leaf = lexical[(leafStart + 1)..];
+
+        // The root is canonical already: files directly in it need no realpath walk.
+        var canonicalParent = parent.Length == Root.Length ? Root : CanonicalizeExistingPrefix(parent, parameterName, relativePath);
         if (!IsInside(canonicalParent, allowRoot: true))
         {
             throw Escape(parameterName, relativePath);
@@ -72,13 +77,13 @@ internal sealed partial class PathGuard
         var resolved = canonicalParent.Length == 1 ? "/" + leaf : canonicalParent + "/" + leaf;
         if (IsLink(resolved))
         {
-            var target = RealPath(resolved);
-            // A dangling link may still be created through on write; judge it by where it points.
-            target ??= LexicalLinkTarget(resolved, parameterName, relativePath);
+            var target = ResolveLinkTarget(resolved, parameterName, relativePath);
             if (!IsInside(target, allowRoot: true))
             {
                 throw SidecarException.BadRequest($"'{parameterName}' ('{relativePath}') is a symbolic link that resolves outside the workspace.");
             }
+
+            return followLeafLink ? target : resolved;
         }
 
         return resolved;
@@ -87,6 +92,11 @@ internal sealed partial class PathGuard
     /// <summary>The path of <paramref name="absolutePath"/> relative to the root, with forward slashes.</summary>
     public string ToRelative(string absolutePath)
     {
+        if (absolutePath.Length > Root.Length + 1 && absolutePath.StartsWith(Root, StringComparison.Ordinal) && absolutePath[Root.Length] == '/')
+        {
+            return absolutePath[(Root.Length + 1)..];
+        }
+
         var rel = Path.GetRelativePath(Root, absolutePath).Replace('\\', '/');
         return rel == "." ? string.Empty : rel;
     }
@@ -127,8 +137,8 @@ internal sealed partial class PathGuard
 
             if (IsLink(current))
             {
-                // A dangling link in the middle of the path: whatever it points at, it is not inside yet.
-                var target = LexicalLinkTarget(current, parameterName, original);
+                // A dangling link in the middle of the path: judge it by where it would lead once its target exists.
+                var target = ResolveDanglingLink(current, parameterName, original, hops: 0);
                 if (!IsInside(target, allowRoot: true))
                 {
                     throw Escape(parameterName, original);
@@ -146,12 +156,71 @@ internal sealed partial class PathGuard
         }
     }
 
+    /// <summary>The canonical final target of the link <paramref name="link"/>, following a dangling chain as far as it goes.</summary>
+    private string ResolveLinkTarget(string link, string parameterName, string original)
+    {
+        var real = RealPath(link, out var errno);
+        if (real is not null)
+        {
+            return real;
+        }
+
+        if (errno == Eloop)
+        {
+            throw SidecarException.BadRequest($"'{parameterName}' ('{original}') goes through a symbolic link loop.");
+        }
+
+        return ResolveDanglingLink(link, parameterName, original, hops: 0);
+    }
+
+    /// <summary>
+    /// Where a dangling link leads: its target's existing prefix canonicalised (so a link inside the target's folders is
+    /// followed as the kernel would) with the missing rest appended; if that is itself a link, on to its target.
+    /// A plain lexical join would let <c>a -> d/x</c> with <c>d -> /tmp</c> create <c>/tmp/x</c> on write.
+    /// </summary>
+    private string ResolveDanglingLink(string link, string parameterName, string original, int hops)
+    {
+        if (hops >= MaxLinkHops)
+        {
+            throw SidecarException.BadRequest($"'{parameterName}' ('{original}') goes through a symbolic link loop.");
+        }
+
+        var lexicalTarget = LexicalLinkTarget(link, parameterName, original);
+        if (lexicalTarget == "/")
+        {
+            return lexicalTarget;
+        }
+
+        var targetParent = Path.GetDirectoryName(lexicalTarget) ?? "/";
+        var canonicalParent = CanonicalizeExistingPrefix(targetParent, parameterName, original);
+        if (!IsInside(canonicalParent, allowRoot: true))
+        {
+            return canonicalParent;
+        }
+
+        var candidate = (canonicalParent.Length == 1 ? "/" : canonicalParent + "/") + Path.GetFileName(lexicalTarget);
+        if (!IsLink(candidate))
+        {
+            return candidate;
+        }
+
+        var real = RealPath(candidate, out var errno);
+        if (real is not null)
+        {
+            return real;
+        }
+
+        return errno == Eloop
+            ? throw SidecarException.BadRequest($"'{parameterName}' ('{original}') goes through a symbolic link loop.")
+            : ResolveDanglingLink(candidate, parameterName, original, hops + 1);
+    }
+
     private static string LexicalLinkTarget(string link, string parameterName, string original)
     {
         try
         {
             var target = new FileInfo(link).LinkTarget ?? link;
-            return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(link)!, target));
+            return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(link)!, target)).TrimEnd('/') is { Length: > 0 } t ? t : "/";
         }
         catch (IOException)
         {
@@ -176,6 +245,7 @@ internal sealed partial class PathGuard
 
     private const int Eloop = 40;
     private const int Enametoolong = 36;
+    private const int MaxLinkHops = 40;
 
     private static string? RealPath(string path) => RealPath(path, out _);
 
