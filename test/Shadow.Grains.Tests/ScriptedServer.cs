@@ -93,9 +93,10 @@ public sealed class ScriptedServer : IAsyncDisposable
 
     /// <summary>
     /// An SSE stream of <see cref="TestEvent"/>s with ids 1..<paramref name="total"/>, starting after the request's
-    /// <c>Last-Event-ID</c>; with <paramref name="abortAfter"/> the connection is cut after that many events.
+    /// <c>Last-Event-ID</c>; with <paramref name="abortAfter"/> the connection is cut after that many events; each event
+    /// waits <paramref name="delayMilliseconds"/> first.
     /// </summary>
-    public static Func<HttpContext, Task> Events(int total, int? abortAfter = null) => async context =>
+    public static Func<HttpContext, Task> Events(int total, int? abortAfter = null, int delayMilliseconds = 0) => async context =>
     {
         var from = int.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), CultureInfo.InvariantCulture, out var last) ? last + 1 : 1;
         context.Response.ContentType = "text/event-stream";
@@ -110,6 +111,11 @@ public sealed class ScriptedServer : IAsyncDisposable
                 await Task.Delay(200, context.RequestAborted);
                 context.Abort();
                 return;
+            }
+
+            if (delayMilliseconds > 0)
+            {
+                await Task.Delay(delayMilliseconds, context.RequestAborted);
             }
 
             var type = n % 2 == 0 ? "even" : "odd";

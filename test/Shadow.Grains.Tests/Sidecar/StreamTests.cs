@@ -54,6 +54,51 @@ public sealed class StreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamAsync_StreamOutlivesAttemptTimeout_KeepsDelivering()
+    {
+        _server.On(Path, ScriptedServer.Events(4, delayMilliseconds: 150));
+        var options = ClientHarness.Fast();
+        options.AttemptTimeout = TimeSpan.FromMilliseconds(100);
+        using var harness = new ClientHarness(options);
+        var client = harness.Client(_server.Endpoint);
+
+        // Act
+        var items = await CollectAsync(client.StreamAsync(Get(), TestJsonContext.Default.TestEvent, null, Ct));
+
+        // Assert
+        items.Select(i => i.Data.N).ShouldBe([1, 2, 3, 4], "the attempt timeout bounds the open, not the life of the stream");
+        _server.CountOf(Path).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task StreamAsync_CallerCancels_EnumerationStops()
+    {
+        _server.On(Path, ScriptedServer.Events(1000, delayMilliseconds: 20));
+        using var harness = new ClientHarness();
+        var client = harness.Client(_server.Endpoint);
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var items = new List<SseItem<TestEvent>>();
+
+        // Act
+        var error = await Should.ThrowAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in client.StreamAsync(Get(), TestJsonContext.Default.TestEvent, null, resumeOnBreak: true, caller.Token))
+            {
+                items.Add(item);
+                if (items.Count == 3)
+                {
+                    await caller.CancelAsync();
+                }
+            }
+        });
+
+        // Assert
+        error.ShouldNotBeNull();
+        items.Count.ShouldBe(3);
+        _server.CountOf(Path).ShouldBe(1, "a cancelled stream is not resumed");
+    }
+
+    [Fact]
     public async Task StreamAsync_LastEventId_SentAsHeaderAndReplayStartsAfterIt()
     {
         _server.On(Path, ScriptedServer.Events(5));
