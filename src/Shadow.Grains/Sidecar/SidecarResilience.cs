@@ -118,6 +118,9 @@ public sealed partial class SidecarResilience
                 OnRetry = args =>
                 {
                     LogRetry(logger, sidecar, args.AttemptNumber + 1, args.RetryDelay, Describe(args.Outcome));
+
+                    // The failed answer is discarded: free its connection now (disposing twice is harmless).
+                    args.Outcome.Result?.Dispose();
                     return default;
                 },
             });

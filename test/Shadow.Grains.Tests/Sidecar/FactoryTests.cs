@@ -56,6 +56,7 @@ public sealed class FactoryTests
     [Fact]
     public void SidecarEndpoint_RelativeAddressOrEmptyToken_Rejected()
     {
+        // Act + Assert
         Should.Throw<ArgumentException>(() => new SidecarEndpoint(new Uri("/relative", UriKind.Relative), "t"));
         Should.Throw<ArgumentException>(() => new SidecarEndpoint(new Uri("http://127.0.0.1:1/"), " "));
     }
@@ -77,6 +78,7 @@ public sealed class FactoryTests
         int[] transient = [408, 429, 500, 502, 503, 504];
         int[] permanent = [200, 400, 401, 403, 404, 405, 409, 413, 422, 501, 505];
 
+        // Act + Assert
         transient.ShouldAllBe(s => SidecarClient.IsTransient((System.Net.HttpStatusCode)s));
         permanent.ShouldAllBe(s => !SidecarClient.IsTransient((System.Net.HttpStatusCode)s));
     }
