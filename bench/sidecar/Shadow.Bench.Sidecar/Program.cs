@@ -2,6 +2,12 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Shadow.Bench.Sidecar;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {

@@ -101,6 +101,6 @@ internal static class Report
     private static string OneLine(string text)
     {
         var line = text.ReplaceLineEndings(" ");
-        return line.Length <= 160 ? line : line[..160] + "…";
+        return line.Length <= 100 ? line : line[..100] + "…";
     }
 }
