@@ -45,6 +45,19 @@ done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# Runs a command quietly; prints its whole output if it fails.
+quiet() {
+  local log
+  log="$(mktemp)"
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "failed: $*" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
 aot_dir="$here/out/aot"
 aot_bin="$aot_dir/Shadow.Sidecar"
 publish_seconds=""
@@ -69,12 +82,12 @@ fi
 sidecars=(--sidecar "aot=$aot_bin")
 if [[ $jit -eq 1 ]]; then
   echo "== dotnet build src/Shadow.Sidecar -c Release (JIT)"
-  dotnet build src/Shadow.Sidecar -c Release -v quiet -nologo >/dev/null
+  quiet dotnet build src/Shadow.Sidecar -c Release
   sidecars+=(--sidecar "jit=$repo/artifacts/bin/Shadow.Sidecar/release/Shadow.Sidecar")
 fi
 
 echo "== dotnet build bench/sidecar/Shadow.Bench.Sidecar -c Release"
-dotnet build bench/sidecar/Shadow.Bench.Sidecar -c Release -v quiet -nologo >/dev/null
+quiet dotnet build bench/sidecar/Shadow.Bench.Sidecar -c Release
 
 # The workspace: a real git repo of exactly 200 small files, outside the Shadow repo.
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/shadow-bench.XXXXXX")"

@@ -78,7 +78,7 @@ internal sealed record Scenario(
             new("list", HttpMethod.Get, $"{SidecarRoutes.Files.List}?path={Uri.EscapeDataString(listPath)}", null, 0.2, 1228,
                 body => ContainsAll(body, entries!, "all 20 entry names")),
             new("exec", HttpMethod.Post, SidecarRoutes.Exec.Run, JsonBody(w => w.WriteString("command", "echo hi")), 1.5, 185,
-                body => ExitCodeIsZero(body) ?? ContainsAll(body, ["hi"], "the command's output")),
+                body => ExecSucceeded(body) ?? ContainsAll(body, ["hi"], "the command's output")),
             new("git-status", HttpMethod.Get, SidecarRoutes.Git.Status, null, 1.5, 152,
                 body => IsJson(body)),
         ];
@@ -104,7 +104,7 @@ internal sealed record Scenario(
         return stream.ToArray();
     }
 
-    /// <summary>Every string value (and property name) in a JSON body; throws if the body is not JSON.</summary>
+    /// <summary>Every string value (not property names) in a JSON body; throws if the body is not JSON.</summary>
     private static HashSet<string> JsonStrings(string body)
     {
         var strings = new HashSet<string>(StringComparer.Ordinal);
@@ -137,7 +137,6 @@ internal sealed record Scenario(
                 case JsonValueKind.Object:
                     foreach (var p in e.EnumerateObject())
                     {
-                        into.Add(p.Name);
                         Collect(p.Value, into);
                     }
 
@@ -158,16 +157,24 @@ internal sealed record Scenario(
         return missing.Count == 0 ? null : $"the body lacks {what} (missing: {string.Join(", ", missing.Take(3))}): {Truncate(body)}";
     }
 
-    /// <summary>If the body has a numeric <c>exitCode</c>, it must be 0.</summary>
-    private static string? ExitCodeIsZero(string body)
+    /// <summary>If the body has a numeric <c>exitCode</c>, it must be 0; if it has a string <c>stdout</c>, it must be <c>hi</c>.</summary>
+    private static string? ExecSucceeded(string body)
     {
         using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.ValueKind == JsonValueKind.Object
-            && doc.RootElement.TryGetProperty("exitCode", out var code)
-            && code.ValueKind == JsonValueKind.Number
-            && code.GetInt32() != 0
-                ? $"exitCode {code.GetInt32()}: {Truncate(body)}"
-                : null;
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (root.TryGetProperty("exitCode", out var code) && code.ValueKind == JsonValueKind.Number && code.GetInt32() != 0)
+        {
+            return $"exitCode {code.GetInt32()}: {Truncate(body)}";
+        }
+
+        return root.TryGetProperty("stdout", out var stdout) && stdout.ValueKind == JsonValueKind.String && stdout.GetString()!.TrimEnd() != "hi"
+            ? $"stdout is not 'hi': {Truncate(body)}"
+            : null;
     }
 
     internal static string Truncate(string text) => text.Length <= 400 ? text : text[..400] + "…";
