@@ -11,6 +11,8 @@ internal sealed class SidecarOptions
 {
     public const string SectionName = "Sidecar";
     public const string TokenVariable = "SHADOW_SIDECAR_TOKEN";
+    public const int MinTokenLength = 16;
+    public const int MaxTokenLength = 128;
 
     /// <summary>The workspace root (<c>--workspace</c>). Required; must exist.</summary>
     public string Workspace { get; set; } = string.Empty;
@@ -56,9 +58,9 @@ internal sealed class SidecarOptions
         {
             errors.Add($"{TokenVariable} is not set: the sidecar refuses to start without a bearer token. Set it to a random secret of at least 16 characters.");
         }
-        else if (Token.Length < 16)
+        else if (Token.Length is < MinTokenLength or > MaxTokenLength)
         {
-            errors.Add($"{TokenVariable} is {Token.Length} characters long; use at least 16.");
+            errors.Add($"{TokenVariable} is {Token.Length} characters long; use {MinTokenLength} to {MaxTokenLength} characters.");
         }
 
         if (MaxRequestBodyBytes < 1024)

@@ -8,8 +8,8 @@ namespace Shadow.Sidecar.Security;
 /// <summary>Every route but <c>/health</c> needs <c>Authorization: Bearer &lt;SHADOW_SIDECAR_TOKEN&gt;</c>.</summary>
 internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarOptions options)
 {
-    // Hashing both sides first makes the comparison constant-time in the token's length too.
-    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Token));
+    // Plain bytes, no hashing: SHA-256 would load OpenSSL (~4 MB of RSS) into every sidecar for one compare.
+    private readonly byte[] _expected = Encoding.UTF8.GetBytes(options.Token);
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -32,7 +32,16 @@ internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarOptions
             return false;
         }
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header.AsSpan(Scheme.Length).Trim().ToString()));
-        return CryptographicOperations.FixedTimeEquals(presented, _expected);
+        var token = header.AsSpan(Scheme.Length).Trim();
+        if (token.Length > SidecarOptions.MaxTokenLength)
+        {
+            return false;
+        }
+
+        Span<byte> presented = stackalloc byte[SidecarOptions.MaxTokenLength * 3];
+
+        var length = Encoding.UTF8.GetBytes(token, presented);
+        // Constant time over the content; only the length (not a secret worth hiding) can show through timing.
+        return length == _expected.Length && CryptographicOperations.FixedTimeEquals(presented[..length], _expected);
     }
 }
