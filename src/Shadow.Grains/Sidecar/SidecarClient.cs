@@ -67,32 +67,57 @@ public sealed partial class SidecarClient
         return parts.Length == 0 ? path : $"{path}?{string.Join('&', parts)}";
     }
 
+    /// <summary>POST a JSON body with its own attempt timeout (a long command); retried only when <paramref name="idempotent"/>.</summary>
+    internal Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType, bool idempotent, TimeSpan attemptTimeout, CancellationToken cancellationToken) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent(body, requestType) }, responseType, idempotent,
+            cancellationToken, attemptTimeout);
+
     private async Task<TResponse> SendAsync<TResponse>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<TResponse> responseType,
-        bool idempotent, CancellationToken cancellationToken)
+        bool idempotent, CancellationToken cancellationToken, TimeSpan? attemptTimeout = null)
     {
         var pipeline = idempotent ? _resilience.Idempotent : _resilience.NonIdempotent;
-        return await pipeline.ExecuteAsync(
-            static async (state, ct) =>
-            {
-                using var request = state.createRequest();
-                using var response = await state.self.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-                await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
-                var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        if (attemptTimeout is { } timeout)
+        {
+            context.Properties.Set(SidecarResilience.AttemptTimeoutKey, timeout);
+        }
+
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (ctx, state) =>
                 {
-                    return (await JsonSerializer.DeserializeAsync(stream, state.responseType, ct).ConfigureAwait(false))!;
-                }
-            },
-            (self: this, createRequest, responseType),
-            cancellationToken).ConfigureAwait(false);
+                    var ct = ctx.CancellationToken;
+                    using var request = state.createRequest();
+                    using var response = await state.self.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                    await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+                    var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                    await using (stream.ConfigureAwait(false))
+                    {
+                        return (await JsonSerializer.DeserializeAsync(stream, state.responseType, ct).ConfigureAwait(false))!;
+                    }
+                },
+                context,
+                (self: this, createRequest, responseType)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     /// <summary>Opens an SSE stream and yields its items as they arrive; <paramref name="lastEventId"/> asks for replay.</summary>
-    internal async IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<T> itemType,
-        string? lastEventId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<T> itemType,
+        string? lastEventId, CancellationToken cancellationToken) =>
+        StreamAsync(createRequest, (_, data) => JsonSerializer.Deserialize(data, itemType)!, lastEventId, idempotent: true, cancellationToken);
+
+    /// <summary>Opens an SSE stream whose items <paramref name="parse"/> builds from (event type, data); opening is retried only when <paramref name="idempotent"/>.</summary>
+    internal async IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, SseItemParser<T> parse,
+        string? lastEventId, bool idempotent, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Opening the stream is retried like any idempotent call; once items flow, the caller resumes with Last-Event-ID.
-        var response = await _resilience.Idempotent.ExecuteAsync(
+        // Opening an idempotent stream is retried like any idempotent call; once items flow, the caller resumes with Last-Event-ID.
+        var response = await (idempotent ? _resilience.Idempotent : _resilience.NonIdempotent).ExecuteAsync(
             static async (state, ct) =>
             {
                 var request = state.createRequest();
@@ -122,7 +147,7 @@ public sealed partial class SidecarClient
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
             {
-                var parser = SseParser.Create(body, (eventType, data) => JsonSerializer.Deserialize(data, itemType)!);
+                var parser = SseParser.Create(body, parse);
                 await foreach (var item in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
                 {
                     yield return item;

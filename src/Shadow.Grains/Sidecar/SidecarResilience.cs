@@ -24,6 +24,9 @@ public sealed class SidecarResilience
     /// <summary>Timeout, circuit breaker, optional chaos; never retried (a command must not run twice).</summary>
     public ResiliencePipeline NonIdempotent { get; }
 
+    /// <summary>Set on a call's <see cref="ResilienceContext"/> to give that call its own attempt timeout (e.g. a long command).</summary>
+    public static ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey { get; } = new("shadow.sidecar.attempt-timeout");
+
     public static SidecarResilience Create(SidecarClientOptions options, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -54,12 +57,19 @@ public sealed class SidecarResilience
                 Delay = options.RetryBaseDelay,
             })
             .AddPipeline(breakerPipeline)
-            .AddTimeout(options.AttemptTimeout)
+            .AddTimeout(AttemptTimeout(options))
             .Build();
         var nonIdempotent = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddPipeline(breakerPipeline)
-            .AddTimeout(options.AttemptTimeout)
+            .AddTimeout(AttemptTimeout(options))
             .Build();
         return new SidecarResilience(idempotent, nonIdempotent);
     }
+
+    private static TimeoutStrategyOptions AttemptTimeout(SidecarClientOptions options) => new()
+    {
+        Timeout = options.AttemptTimeout,
+        TimeoutGenerator = args => ValueTask.FromResult(
+            args.Context.Properties.TryGetValue(AttemptTimeoutKey, out var perCall) ? perCall : options.AttemptTimeout),
+    };
 }
