@@ -172,6 +172,13 @@ internal sealed partial class ExecService : IHostedService
         _running[id] = running;
         _ = running.Completion.ContinueWith(_ => _running.TryRemove(id, out var _), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        // Shutdown began while this one was starting: KillAllAsync may have missed it, so it ends itself.
+        if (_stopping)
+        {
+            _ = running.KillAsync();
+        }
+
         return running;
     }
 

@@ -507,9 +507,19 @@ public sealed class ExecLifecycleTests
         sidecar.ExitCode.ShouldBe(0, sidecar.Output);
         ExecTestKit.IsGone(bgChild).ShouldBeTrue("the background command's child must be ended");
         ExecTestKit.IsGone(fgMain).ShouldBeTrue("the foreground command must be ended");
-        using (var answered = await foreground)
+        HttpResponseMessage answered;
+        try
         {
-            answered.StatusCode.ShouldBe(HttpStatusCode.OK, "the waiting foreground request is answered before the sidecar goes");
+            answered = await foreground;
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ShouldAssertException($"The waiting foreground request must be answered before the sidecar goes. Sidecar output:\n{sidecar.Output}", e);
+        }
+
+        using (answered)
+        {
+            answered.StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
         // The exit entries were flushed before the process ended: they are there after a restart.
