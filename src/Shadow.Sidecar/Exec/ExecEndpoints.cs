@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Contracts.Terminal;
@@ -27,7 +26,8 @@ internal static class ExecEndpoints
     {
         var group = app.MapGroup(string.Empty).WithTags("Exec");
         group.MapPost(SidecarRoutes.Exec.Run, RunAsync).WithName("Exec");
-        group.MapPost(SidecarRoutes.Exec.Stream, Stream).WithName("ExecStream");
+        group.MapPost(SidecarRoutes.Exec.Stream, Stream).WithName("ExecStream")
+            .Produces<TerminalEntry>(StatusCodes.Status200OK, "text/event-stream");
         group.MapPost(SidecarRoutes.Exec.Background, StartBackground).WithName("ExecBackgroundStart");
         group.MapGet(SidecarRoutes.Exec.Background, ListBackground).WithName("ExecBackgroundList");
         group.MapGet(SidecarRoutes.Exec.BackgroundOutputPattern, GetBackgroundOutput).WithName("ExecBackgroundOutput");
@@ -48,7 +48,7 @@ internal static class ExecEndpoints
             capture.StdoutTruncated, capture.StderrTruncated, result.DurationMs, result.TimedOut);
     }
 
-    private static ServerSentEventsResult<string> Stream(ExecRequest request, ExecService exec, TerminalBuffer terminal, HttpContext context)
+    private static IResult Stream(ExecRequest request, ExecService exec, TerminalBuffer terminal, HttpContext context)
     {
         var timeout = ValidateTimeout(request.TimeoutSeconds, exec);
         var command = exec.Start(request.Command, request.Cwd, request.Env, CommandKind.Stream, timeout);

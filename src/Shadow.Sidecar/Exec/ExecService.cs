@@ -30,6 +30,7 @@ internal sealed partial class ExecService : IHostedService
     private readonly ConcurrentDictionary<string, RunningCommand> _running = new(StringComparer.Ordinal);
     private readonly Lock _backgroundLock = new();
     private readonly List<RunningCommand> _background = [];
+    private readonly GroupRegistry? _groups;
     private volatile bool _stopping;
 
     public ExecService(SidecarOptions options, PathGuard guard, TerminalBuffer terminal, TimeProvider time, IHostApplicationLifetime lifetime,
@@ -46,6 +47,11 @@ internal sealed partial class ExecService : IHostedService
         if (_setsid is null)
         {
             LogWarningNoSetsid();
+        }
+        else
+        {
+            _groups = new GroupRegistry(options.ResolvedStateDir, logger);
+            _groups.ReapLeftovers();
         }
 
         // First thing on shutdown, before Kestrel drains requests: end every command so waiting requests can answer.
@@ -170,8 +176,12 @@ internal sealed partial class ExecService : IHostedService
         }
 
         _running[id] = running;
-        _ = running.Completion.ContinueWith(_ => _running.TryRemove(id, out var _), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _groups?.Add(running.Pid);
+        _ = running.Completion.ContinueWith(_ =>
+        {
+            _running.TryRemove(id, out var _);
+            _groups?.Remove(running.Pid);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         // Shutdown began while this one was starting: KillAllAsync may have missed it, so it ends itself.
         if (_stopping)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Terminal;
@@ -39,7 +38,9 @@ internal static class TerminalEndpoints
         group.MapGet(SidecarRoutes.Terminal.History, GetHistory).WithName("TerminalHistory");
         group.MapGet(SidecarRoutes.Terminal.Stats, GetStats).WithName("TerminalStats");
         group.MapPost(SidecarRoutes.Terminal.Clear, Clear).WithName("TerminalClear");
-        group.MapGet(SidecarRoutes.Terminal.Stream, Stream).WithName("TerminalStream");
+        // IResult rather than ServerSentEventsResult<T>: the latter announces SseItem<T>, which has no JSON schema to generate.
+        group.MapGet(SidecarRoutes.Terminal.Stream, Stream).WithName("TerminalStream")
+            .Produces<TerminalEntry>(StatusCodes.Status200OK, "text/event-stream");
         return app;
     }
 
@@ -60,7 +61,7 @@ internal static class TerminalEndpoints
 
     private static TerminalClearResponse Clear(TerminalBuffer buffer) => buffer.Clear();
 
-    private static ServerSentEventsResult<TerminalEntry> Stream(TerminalBuffer buffer, IHostApplicationLifetime lifetime, long? since,
+    private static IResult Stream(TerminalBuffer buffer, IHostApplicationLifetime lifetime, long? since,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
     {
         long from;

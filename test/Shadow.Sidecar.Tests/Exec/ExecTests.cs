@@ -529,3 +529,41 @@ public sealed class ExecLifecycleTests
         history.Entries.ShouldContain(e => e.CommandId == bgStarted.Id && e.Text.Contains("killed", StringComparison.Ordinal));
     }
 }
+
+/// <summary>A crash of the sidecar must not leave commands running for good.</summary>
+public sealed class ExecCrashTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Restart_AfterSigkill_EndsCommandsTheCrashedSidecarLeft()
+    {
+        using var root = new TempDirectory("shadow-exec");
+        var workspace = root.CreateSubdirectory("ws");
+        await using var sidecar = await SidecarProcess.StartAsync(workspace, root.Combine("state"), null, Ct);
+        using (var http = sidecar.CreateHttpClient())
+        {
+            // Output to a file: a crash closing the pipes must not be what ends it.
+            using var started = await http.PostAsJsonAsync(SidecarRoutes.Exec.Background,
+                new BackgroundExecRequest("sleep 300 > /dev/null 2>&1 & echo $! > child.pid; echo $$ > main.pid; wait > /dev/null 2>&1"), SidecarJson.Options, Ct);
+            started.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var child = await ExecTestKit.ReadPidFileAsync(Path.Combine(workspace, "child.pid"), Ct);
+        var main = await ExecTestKit.ReadPidFileAsync(Path.Combine(workspace, "main.pid"), Ct);
+
+        // Act: SIGKILL to the sidecar alone (the harness's KillAsync would take its whole process tree).
+        using (var kill = Process.Start("kill", ["-KILL", sidecar.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(Ct);
+        }
+
+        await ExecTestKit.WaitGoneAsync(sidecar.ProcessId, Ct);
+        ExecTestKit.IsGone(child).ShouldBeFalse("the crash alone leaves the command running");
+        await sidecar.RestartAsync(cancellationToken: Ct);
+
+        // Assert
+        await ExecTestKit.WaitGoneAsync(child, Ct);
+        await ExecTestKit.WaitGoneAsync(main, Ct);
+    }
+}
