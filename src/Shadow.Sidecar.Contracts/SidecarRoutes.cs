@@ -48,6 +48,11 @@ public static class SidecarRoutes
         /// <summary>POST starts, GET lists background commands.</summary>
         public const string Background = "/exec/background";
 
+        /// <summary>Route pattern of <see cref="BackgroundOutput"/> (for mapping).</summary>
+        public const string BackgroundOutputPattern = "/exec/background/{id}/output";
+        /// <summary>Route pattern of <see cref="BackgroundKill"/> (for mapping).</summary>
+        public const string BackgroundKillPattern = "/exec/background/{id}/kill";
+
         /// <summary>GET ?since=: a background command's output.</summary>
         public static string BackgroundOutput(string id) => $"/exec/background/{Uri.EscapeDataString(id)}/output";
 

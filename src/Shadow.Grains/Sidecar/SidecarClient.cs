@@ -181,11 +181,22 @@ public sealed partial class SidecarClient
     /// after <see cref="SidecarClientOptions.MaxRetryAttempts"/> consecutive breaks without a new item; a stream the
     /// sidecar ends normally is not re-opened.
     /// </summary>
-    internal async IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<T> itemType,
+    internal IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<T> itemType,
+        string? lastEventId, bool resumeOnBreak, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(itemType);
+        return StreamAsync(createRequest, (_, data) => JsonSerializer.Deserialize(data, itemType)!, lastEventId, resumeOnBreak, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same, with a parser that sees each event's type (for streams whose events carry different payloads, such as
+    /// exec's <c>start</c>/<c>stdout</c>/<c>exit</c>).
+    /// </summary>
+    internal async IAsyncEnumerable<SseItem<T>> StreamAsync<T>(Func<HttpRequestMessage> createRequest, SseItemParser<T> parse,
         string? lastEventId, bool resumeOnBreak, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createRequest);
-        ArgumentNullException.ThrowIfNull(itemType);
+        ArgumentNullException.ThrowIfNull(parse);
         bool idempotent;
         using (var probe = createRequest())
         {
@@ -207,7 +218,7 @@ public sealed partial class SidecarClient
             Exception? broken = null;
             await using (body.ConfigureAwait(false))
             {
-                var parser = SseParser.Create(body, (_, data) => JsonSerializer.Deserialize(data, itemType)!);
+                var parser = SseParser.Create(body, parse);
                 var items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                 await using (items.ConfigureAwait(false))
                 {

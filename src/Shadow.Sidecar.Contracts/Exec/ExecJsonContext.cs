@@ -5,8 +5,14 @@ namespace Shadow.Sidecar.Contracts.Exec;
 
 /// <summary>Source-generated JSON metadata for the Exec contracts.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(ExecPlaceholder))]
+[JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(ExecResponse))]
+[JsonSerializable(typeof(ExecStartedEvent))]
+[JsonSerializable(typeof(ExecExitEvent))]
+[JsonSerializable(typeof(BackgroundExecRequest))]
+[JsonSerializable(typeof(BackgroundExecStarted))]
+[JsonSerializable(typeof(BackgroundCommandInfo))]
+[JsonSerializable(typeof(BackgroundCommandList))]
+[JsonSerializable(typeof(BackgroundOutputResponse))]
+[JsonSerializable(typeof(JsonElement))]
 public sealed partial class ExecJsonContext : JsonSerializerContext;
-
-/// <summary>Placeholder until the Exec contracts land.</summary>
-public sealed record ExecPlaceholder(string Value);

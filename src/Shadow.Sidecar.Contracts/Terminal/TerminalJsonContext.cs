@@ -5,8 +5,8 @@ namespace Shadow.Sidecar.Contracts.Terminal;
 
 /// <summary>Source-generated JSON metadata for the Terminal contracts.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(TerminalPlaceholder))]
+[JsonSerializable(typeof(TerminalEntry))]
+[JsonSerializable(typeof(TerminalHistoryResponse))]
+[JsonSerializable(typeof(TerminalStatsResponse))]
+[JsonSerializable(typeof(TerminalClearResponse))]
 public sealed partial class TerminalJsonContext : JsonSerializerContext;
-
-/// <summary>Placeholder until the Terminal contracts land.</summary>
-public sealed record TerminalPlaceholder(string Value);

@@ -1,9 +1,133 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Mvc;
+using Shadow.Sidecar.Contracts;
+using Shadow.Sidecar.Contracts.Terminal;
+using Shadow.Sidecar.Hosting;
+
 namespace Shadow.Sidecar.Terminal;
 
-/// <summary>The Terminal routes (to be filled in).</summary>
+/// <summary><c>/terminal/*</c>: history, stats, clear and the live SSE stream of the one terminal buffer.</summary>
 internal static class TerminalEndpoints
 {
-    public static IServiceCollection AddTerminal(this IServiceCollection services) => services;
+    private const int StreamBatch = 512;
 
-    public static IEndpointRouteBuilder MapTerminalApi(this IEndpointRouteBuilder app) => app;
+    public static IServiceCollection AddTerminal(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<SidecarOptions>().Terminal);
+        services.AddSingleton<TerminalStore>();
+        services.AddSingleton(sp =>
+        {
+            var buffer = new TerminalBuffer(sp.GetRequiredService<TerminalOptions>(), sp.GetRequiredService<TimeProvider>());
+            sp.GetRequiredService<TerminalStore>().Load(buffer);
+            return buffer;
+        });
+        services.AddHostedService(sp =>
+        {
+            // The buffer first: building it reads the saved segments back.
+            sp.GetRequiredService<TerminalBuffer>();
+            return sp.GetRequiredService<TerminalStore>();
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapTerminalApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(string.Empty).WithTags("Terminal");
+        group.MapGet(SidecarRoutes.Terminal.History, GetHistory).WithName("TerminalHistory");
+        group.MapGet(SidecarRoutes.Terminal.Stats, GetStats).WithName("TerminalStats");
+        group.MapPost(SidecarRoutes.Terminal.Clear, Clear).WithName("TerminalClear");
+        // IResult rather than ServerSentEventsResult<T>: the latter announces SseItem<T>, which has no JSON schema to generate.
+        group.MapGet(SidecarRoutes.Terminal.Stream, Stream).WithName("TerminalStream")
+            .Produces<TerminalEntry>(StatusCodes.Status200OK, "text/event-stream");
+        return app;
+    }
+
+    private static TerminalHistoryResponse GetHistory(TerminalBuffer buffer, TerminalOptions options, long? since, int? limit)
+    {
+        var from = ValidateSince(since, "since");
+        var count = limit ?? Math.Min(1000, options.MaxPageSize);
+        if (count < 1 || count > options.MaxPageSize)
+        {
+            throw SidecarException.BadRequest($"'limit' must be between 1 and {options.MaxPageSize} (is {count}).");
+        }
+
+        var page = buffer.Read(from, count);
+        return new TerminalHistoryResponse(page.Entries, page.ScannedThrough, page.LastSeq, page.HasMore);
+    }
+
+    private static TerminalStatsResponse GetStats(TerminalBuffer buffer) => buffer.Stats();
+
+    private static TerminalClearResponse Clear(TerminalBuffer buffer) => buffer.Clear();
+
+    private static IResult Stream(TerminalBuffer buffer, IHostApplicationLifetime lifetime, long? since,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
+    {
+        long from;
+        if (!string.IsNullOrEmpty(lastEventId))
+        {
+            if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out from))
+            {
+                throw SidecarException.BadRequest($"The Last-Event-ID header must be a seq (a non-negative integer); got '{lastEventId}'.");
+            }
+        }
+        else if (since is not null)
+        {
+            from = ValidateSince(since, "since");
+        }
+        else
+        {
+            // Neither: replay what the buffer holds (no gap marker for what it never promised), then live.
+            from = buffer.FirstSeq - 1;
+        }
+
+        return TypedResults.ServerSentEvents(Follow(buffer, from, lifetime.ApplicationStopping, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<TerminalEntry>> Follow(TerminalBuffer buffer, long since, CancellationToken stopping,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
+        var cursor = since;
+        var epoch = buffer.Read(cursor, 0).ClearEpoch;
+        while (!linked.IsCancellationRequested)
+        {
+            var page = buffer.Read(cursor, StreamBatch);
+            epoch = page.ClearEpoch;
+            foreach (var entry in page.Entries)
+            {
+                yield return ToItem(entry);
+            }
+
+            cursor = page.ScannedThrough;
+            if (page.HasMore)
+            {
+                continue;
+            }
+
+            try
+            {
+                await buffer.WaitForChangeAsync(cursor, epoch, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public static SseItem<TerminalEntry> ToItem(TerminalEntry entry) =>
+        new(entry, EventName(entry.Stream)) { EventId = entry.Seq.ToString(CultureInfo.InvariantCulture) };
+
+    public static string EventName(TerminalStream stream) => stream switch
+    {
+        TerminalStream.Stdout => "stdout",
+        TerminalStream.Stderr => "stderr",
+        TerminalStream.System => "system",
+        _ => "gap",
+    };
+
+    private static long ValidateSince(long? since, string name) =>
+        since is null or >= 0 ? since ?? 0 : throw SidecarException.BadRequest($"'{name}' must be a seq, 0 or more (is {since}).");
 }

@@ -1,0 +1,349 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Shadow.Sidecar.Contracts.Exec;
+using Shadow.Sidecar.Hosting;
+using Shadow.Sidecar.Security;
+using Shadow.Sidecar.Terminal;
+
+namespace Shadow.Sidecar.Exec;
+
+/// <summary>
+/// Starts commands (foreground, streamed, background) with a clean environment and cwd inside the workspace, keeps the
+/// list of background commands, and ends every running command's process group when the sidecar stops.
+/// </summary>
+internal sealed partial class ExecService : IHostedService
+{
+    private const int MaxEnvVariables = 256;
+    private const int MaxCommandLength = 1024 * 1024;
+
+    private readonly ExecOptions _options;
+    private readonly PathGuard _guard;
+    private readonly TerminalBuffer _terminal;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ExecService> _logger;
+    private readonly string? _setsid;
+    private readonly string _bash;
+    private readonly KeyValuePair<string, string>[] _baseEnvironment;
+    private readonly ConcurrentDictionary<string, RunningCommand> _running = new(StringComparer.Ordinal);
+    private readonly Lock _backgroundLock = new();
+    private readonly List<RunningCommand> _background = [];
+    private readonly GroupRegistry? _groups;
+    private volatile bool _stopping;
+
+    public ExecService(SidecarOptions options, PathGuard guard, TerminalBuffer terminal, TimeProvider time, IHostApplicationLifetime lifetime,
+        ILogger<ExecService> logger)
+    {
+        _options = options.Exec;
+        _guard = guard;
+        _terminal = terminal;
+        _time = time;
+        _logger = logger;
+        _setsid = ProcessGroups.FindSetsid();
+        _bash = ProcessGroups.FindBash();
+        _baseEnvironment = CleanEnvironment(options);
+        if (_setsid is null)
+        {
+            LogWarningNoSetsid();
+        }
+        else
+        {
+            _groups = new GroupRegistry(options.ResolvedStateDir, logger);
+            _groups.ReapLeftovers();
+        }
+
+        // First thing on shutdown, before Kestrel drains requests: end every command so waiting requests can answer.
+        lifetime.ApplicationStopping.Register(() => _ = KillAllAsync());
+    }
+
+    public TimeSpan KillGrace => TimeSpan.FromMilliseconds(_options.KillGraceMilliseconds);
+
+    public int DefaultTimeoutSeconds => _options.DefaultTimeoutSeconds;
+
+    public int MaxTimeoutSeconds => _options.MaxTimeoutSeconds;
+
+    /// <summary>Validates and starts a foreground or streamed command.</summary>
+    public RunningCommand Start(string command, string? cwd, IReadOnlyDictionary<string, string>? env, CommandKind kind, TimeSpan timeout) =>
+        StartCore(command, cwd, env, kind, timeout, kind == CommandKind.Foreground ? _options.MaxOutputBytes : null);
+
+    /// <summary>Validates and starts a background command, unless too many already run (409).</summary>
+    public RunningCommand StartBackground(string command, string? cwd, IReadOnlyDictionary<string, string>? env)
+    {
+        lock (_backgroundLock)
+        {
+            var running = _background.Count(c => !c.Completion.IsCompleted);
+            if (running >= _options.MaxBackgroundCommands)
+            {
+                throw SidecarException.Conflict(
+                    $"{running} background commands are running, the most allowed (Sidecar:Exec:MaxBackgroundCommands = {_options.MaxBackgroundCommands}); kill one first.");
+            }
+
+            var started = StartCore(command, cwd, env, CommandKind.Background, timeout: null, captureBytes: null);
+            _background.Add(started);
+            PruneFinished();
+            return started;
+        }
+    }
+
+    public IReadOnlyList<RunningCommand> ListBackground()
+    {
+        lock (_backgroundLock)
+        {
+            return [.. _background];
+        }
+    }
+
+    public RunningCommand FindBackground(string id)
+    {
+        lock (_backgroundLock)
+        {
+            return _background.Find(c => string.Equals(c.Id, id, StringComparison.Ordinal))
+                ?? throw SidecarException.NotFound($"No background command has id '{id}' (it may have been pruned after finishing).");
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await KillAllAsync().WaitAsync(KillGrace + TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogWarningShutdownSlow(_running.Count);
+        }
+    }
+
+    private Task KillAllAsync()
+    {
+        _stopping = true;
+        var all = _running.Values.ToArray();
+        if (all.Length > 0)
+        {
+            LogInformationShutdownKill(all.Length);
+        }
+
+        return Task.WhenAll(all.Select(c => c.KillAsync()));
+    }
+
+    private RunningCommand StartCore(string command, string? cwd, IReadOnlyDictionary<string, string>? env, CommandKind kind, TimeSpan? timeout,
+        int? captureBytes)
+    {
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            throw SidecarException.BadRequest("'command' must not be empty.");
+        }
+
+        if (command.Length > MaxCommandLength)
+        {
+            throw SidecarException.BadRequest($"'command' is {command.Length} characters long; the limit is {MaxCommandLength}.");
+        }
+
+        if (command.Contains('\0', StringComparison.Ordinal))
+        {
+            throw SidecarException.BadRequest("'command' contains a NUL byte.");
+        }
+
+        var directory = _guard.Resolve(cwd, allowRoot: true, parameterName: "cwd");
+        if (!Directory.Exists(directory))
+        {
+            throw SidecarException.BadRequest(File.Exists(directory)
+                ? $"'cwd' ('{cwd}') is a file, not a directory."
+                : $"'cwd' ('{cwd}') does not exist.");
+        }
+
+        ValidateEnvironment(env);
+        if (_stopping)
+        {
+            throw SidecarException.Conflict("The sidecar is shutting down; no new commands start.");
+        }
+
+        var id = NewId();
+        var startInfo = CreateStartInfo(command, directory, env);
+        RunningCommand running;
+        try
+        {
+            running = RunningCommand.Start(id, command, _guard.ToRelative(directory), kind, startInfo, _terminal, _time, _logger,
+                ownGroup: _setsid is not null, KillGrace, timeout, captureBytes);
+        }
+        catch (Win32Exception e)
+        {
+            throw SidecarException.Unprocessable($"The command could not be started: {e.Message}");
+        }
+
+        _running[id] = running;
+        _groups?.Add(running.Pid);
+        _ = running.Completion.ContinueWith(_ =>
+        {
+            _running.TryRemove(id, out var _);
+            _groups?.Remove(running.Pid);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        // Shutdown began while this one was starting: KillAllAsync may have missed it, so it ends itself.
+        if (_stopping)
+        {
+            _ = running.KillAsync();
+        }
+
+        return running;
+    }
+
+    private ProcessStartInfo CreateStartInfo(string command, string directory, IReadOnlyDictionary<string, string>? env)
+    {
+        var startInfo = new ProcessStartInfo(_setsid ?? _bash)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = directory,
+        };
+        if (_setsid is not null)
+        {
+            startInfo.ArgumentList.Add(_bash);
+        }
+
+        // The command string goes to bash as one argument, never spliced into another string.
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add(command);
+
+        var environment = startInfo.Environment;
+        environment.Clear();
+        foreach (var (name, value) in _baseEnvironment)
+        {
+            environment[name] = value;
+        }
+
+        environment["PWD"] = directory;
+        if (env is not null)
+        {
+            foreach (var (name, value) in env)
+            {
+                environment[name] = value;
+            }
+        }
+
+        return startInfo;
+    }
+
+    private static void ValidateEnvironment(IReadOnlyDictionary<string, string>? env)
+    {
+        if (env is null)
+        {
+            return;
+        }
+
+        if (env.Count > MaxEnvVariables)
+        {
+            throw SidecarException.BadRequest($"'env' has {env.Count} variables; the limit is {MaxEnvVariables}.");
+        }
+
+        foreach (var (name, value) in env)
+        {
+            if (!IsValidName(name))
+            {
+                throw SidecarException.BadRequest($"'env' name '{name}' is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*).");
+            }
+
+            if (IsReserved(name))
+            {
+                throw SidecarException.BadRequest($"'env' name '{name}' is reserved for the sidecar.");
+            }
+
+            if (value is null || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw SidecarException.BadRequest($"'env' value of '{name}' must be a string without NUL bytes.");
+            }
+        }
+    }
+
+    private static bool IsValidName(string name)
+    {
+        if (name.Length is 0 or > 256 || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // The sidecar's own settings (its token, its listening URLs) never reach a command.
+    private static bool IsReserved(string name) =>
+        name.StartsWith("SHADOW_SIDECAR_", StringComparison.Ordinal)
+        || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
+        || string.Equals(name, SidecarOptions.TokenVariable, StringComparison.Ordinal);
+
+    private static KeyValuePair<string, string>[] CleanEnvironment(SidecarOptions options)
+    {
+        var clean = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string name && variable.Value is string value && IsValidName(name) && !IsReserved(name))
+            {
+                clean[name] = value;
+            }
+        }
+
+        clean.Remove(SidecarOptions.TokenVariable);
+        clean["HOME"] = ResolveHome(options, clean.GetValueOrDefault("HOME"));
+        clean.TryAdd("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        clean.TryAdd("LANG", "C.UTF-8");
+        clean["SHADOW_WORKSPACE"] = Path.GetFullPath(options.Workspace);
+        return [.. clean];
+    }
+
+    private static string ResolveHome(SidecarOptions options, string? inherited)
+    {
+        if (options.Exec.Home is { Length: > 0 } configured)
+        {
+            Directory.CreateDirectory(configured);
+            return Path.GetFullPath(configured);
+        }
+
+        if (inherited is { Length: > 0 } && Directory.Exists(inherited))
+        {
+            return inherited;
+        }
+
+        // Outside the workspace, so tools' caches do not show up as changes.
+        var home = Path.Combine(options.ResolvedStateDir, "home");
+        Directory.CreateDirectory(home);
+        return home;
+    }
+
+    private void PruneFinished()
+    {
+        var finished = _background.Count(c => c.Completion.IsCompleted);
+        for (var i = 0; i < _background.Count && finished > _options.MaxFinishedBackgroundCommands; i++)
+        {
+            if (_background[i].Completion.IsCompleted)
+            {
+                _background.RemoveAt(i--);
+                finished--;
+            }
+        }
+    }
+
+    private static string NewId() => "cmd_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No setsid binary on PATH: commands cannot get their own process group; kills fall back to the process tree")]
+    private partial void LogWarningNoSetsid();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: ending {Count} running commands")]
+    private partial void LogInformationShutdownKill(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down: {Count} commands did not end in time")]
+    private partial void LogWarningShutdownSlow(int count);
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Shadow.Sidecar.Exec;
+
+/// <summary>
+/// Signals to whole process groups. Each command is started through <c>setsid</c> (util-linux), which — the sidecar's
+/// child never being a group leader — calls setsid(2) and execs bash in place: bash's pid is then its session and
+/// process group id, inherited by everything it starts (<c>sleep 100 &amp;</c> included), so one <c>kill(-pgid)</c> reaches
+/// them all, and no pre-exec hook (which .NET's Process does not offer) is needed. Plain libc calls, so Native AOT is fine.
+/// </summary>
+internal static partial class ProcessGroups
+{
+    public const int SigKill = 9;
+    public const int SigTerm = 15;
+    private const int Esrch = 3;
+
+    /// <summary>Sends <paramref name="signal"/> to every process of group <paramref name="pgid"/>; false when the group is gone.</summary>
+    public static bool Signal(int pgid, int signal)
+    {
+        if (pgid <= 1)
+        {
+            return false;
+        }
+
+        return NativeKill(-pgid, signal) == 0;
+    }
+
+    /// <summary>Whether any process of the group is still alive (zombies waiting for their reaper do not count).</summary>
+    public static bool IsAlive(int pgid)
+    {
+        if (pgid <= 1)
+        {
+            return false;
+        }
+
+        if (NativeKill(-pgid, 0) != 0 && Marshal.GetLastPInvokeError() == Esrch)
+        {
+            return false;
+        }
+
+        // kill(2) also finds zombies; look at /proc for a member that still runs.
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                var name = Path.GetFileName(dir.AsSpan());
+                if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
+                {
+                    continue;
+                }
+
+                if (TryReadStat(dir, out var state, out var group) && group == pgid && state is not ('Z' or 'X'))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses <c>/proc/PID/stat</c>: state and process group (fields 3 and 5, after the parenthesised name).</summary>
+    public static bool TryReadStat(string procDir, out char state, out int pgid)
+    {
+        state = '?';
+        pgid = 0;
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(Path.Combine(procDir, "stat"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        var close = stat.LastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.Length)
+        {
+            return false;
+        }
+
+        var fields = stat[(close + 2)..].Split(' ');
+        if (fields.Length < 3)
+        {
+            return false;
+        }
+
+        state = fields[0].Length > 0 ? fields[0][0] : '?';
+        return int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out pgid);
+    }
+
+    /// <summary>The <c>setsid</c> binary on PATH, or null when there is none.</summary>
+    public static string? FindSetsid()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/bin"))
+        {
+            var candidate = Path.Combine(dir, "setsid");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>bash</c> binary on PATH (falls back to <c>/bin/bash</c>).</summary>
+    public static string FindBash()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "bash");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return "/bin/bash";
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int NativeKill(int pid, int signal);
+}
