@@ -147,7 +147,7 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
         var prefix = relative.Length == 0 ? string.Empty : relative + "/";
         var max = _options.MaxListEntries;
         var entries = new List<FileEntry>();
-        var truncated = false;
+        bool truncated;
         try
         {
             var enumerable = new FileSystemEnumerable<FileEntry>(full, (ref entry) =>
@@ -157,16 +157,7 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
                 return new FileEntry(name, prefix + name, type, type == FileEntryType.File ? entry.Length : 0);
             }, ListOptions);
 
-            foreach (var entry in enumerable)
-            {
-                if (entries.Count == max)
-                {
-                    truncated = true;
-                    break;
-                }
-
-                entries.Add(entry);
-            }
+            truncated = TakeBounded(enumerable, entries, max);
         }
         catch (DirectoryNotFoundException) when (File.Exists(full))
         {
@@ -193,7 +184,7 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
         var relative = guard.ToRelative(full);
         var rootLength = guard.Root.Length;
         var entries = new List<RecursiveEntry>();
-        var truncated = false;
+        bool truncated;
         try
         {
             var enumerable = new FileSystemEnumerable<RecursiveEntry>(full, (ref entry) =>
@@ -210,16 +201,7 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
                 ShouldRecursePredicate = static (ref entry) => !IsLink(ref entry) && !entry.FileName.SequenceEqual(".git"),
             };
 
-            foreach (var entry in enumerable)
-            {
-                if (entries.Count == max)
-                {
-                    truncated = true;
-                    break;
-                }
-
-                entries.Add(entry);
-            }
+            truncated = TakeBounded(enumerable, entries, max);
         }
         catch (DirectoryNotFoundException) when (File.Exists(full))
         {
@@ -232,6 +214,22 @@ internal sealed class FilesService(PathGuard guard, SidecarOptions options)
 
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
         return new ListRecursiveResponse(relative, entries, truncated);
+    }
+
+    // Fills entries with at most max items; true when the source had more.
+    private static bool TakeBounded<T>(IEnumerable<T> source, List<T> entries, int max)
+    {
+        foreach (var item in source)
+        {
+            if (entries.Count == max)
+            {
+                return true;
+            }
+
+            entries.Add(item);
+        }
+
+        return false;
     }
 
     public SearchReplaceResponse SearchReplace(SearchReplaceRequest request)
