@@ -1,9 +1,90 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Shadow.Sidecar.Contracts;
+using Shadow.Sidecar.Contracts.Watch;
+using Shadow.Sidecar.Hosting;
+
 namespace Shadow.Sidecar.Watch;
 
-/// <summary>The Watch routes (to be filled in).</summary>
+/// <summary>The Watch routes over <see cref="WorkspaceWatcher"/>.</summary>
 internal static class WatchEndpoints
 {
-    public static IServiceCollection AddWatch(this IServiceCollection services) => services;
+    public const int DefaultEventsLimit = 1000;
+    public const int MaxEventsLimit = 10_000;
 
-    public static IEndpointRouteBuilder MapWatchApi(this IEndpointRouteBuilder app) => app;
+    public static IServiceCollection AddWatch(this IServiceCollection services) =>
+        services.AddSingleton<WorkspaceWatcher>().AddHostedService(sp => sp.GetRequiredService<WorkspaceWatcher>());
+
+    public static IEndpointRouteBuilder MapWatchApi(this IEndpointRouteBuilder app)
+    {
+        var watch = app.MapGroup(string.Empty).WithTags("Watch");
+        watch.MapGet(SidecarRoutes.Watch.Events, GetEvents).WithName("WatchEvents");
+        watch.MapGet(SidecarRoutes.Watch.Stream, Stream).WithName("WatchStream");
+        watch.MapPost(SidecarRoutes.Watch.Pause, (WorkspaceWatcher watcher) => watcher.Pause()).WithName("WatchPause");
+        watch.MapPost(SidecarRoutes.Watch.Resume, (WorkspaceWatcher watcher) => watcher.Resume()).WithName("WatchResume");
+        watch.MapGet(SidecarRoutes.Watch.Status, (WorkspaceWatcher watcher) => watcher.Status()).WithName("WatchStatus");
+        return app;
+    }
+
+    private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, long? since, int? limit)
+    {
+        var from = since ?? 0;
+        var take = limit ?? DefaultEventsLimit;
+        if (from < 0)
+        {
+            throw SidecarException.BadRequest($"'since' must not be negative (got {from}).");
+        }
+
+        if (take is < 1 or > MaxEventsLimit)
+        {
+            throw SidecarException.BadRequest($"'limit' must be between 1 and {MaxEventsLimit} (got {take}).");
+        }
+
+        var (events, lastSeq, gap) = watcher.Log.Since(from, take);
+        return new WatchEventsResponse(events, lastSeq, gap);
+    }
+
+    /// <summary>SSE: replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
+    private static ServerSentEventsResult<WatchEvent> Stream(HttpContext context, WorkspaceWatcher watcher, long? since)
+    {
+        long? lastEventId = since;
+        var header = context.Request.Headers["Last-Event-ID"].ToString();
+        if (header.Length > 0)
+        {
+            if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw SidecarException.BadRequest($"'Last-Event-ID' must be a watch event seq (a non-negative integer); got '{header}'.");
+            }
+
+            lastEventId = parsed;
+        }
+
+        if (lastEventId is < 0)
+        {
+            throw SidecarException.BadRequest($"'since' must not be negative (got {lastEventId}).");
+        }
+
+        return TypedResults.ServerSentEvents(ToItems(watcher.Log.SubscribeAsync(lastEventId, context.RequestAborted), context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<WatchEvent>> ToItems(IAsyncEnumerable<WatchEvent> events,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new SseItem<WatchEvent>(item, EventType(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
+        }
+    }
+
+    private static string EventType(WatchEventKind kind) => kind switch
+    {
+        WatchEventKind.Created => "created",
+        WatchEventKind.Modified => "modified",
+        WatchEventKind.Deleted => "deleted",
+        WatchEventKind.Renamed => "renamed",
+        WatchEventKind.Rescan => "rescan",
+        _ => "gap",
+    };
 }
