@@ -159,7 +159,7 @@ internal sealed partial class GitService : IDisposable
                 repo.Config.Set("user.email", request.UserEmail.Trim(), ConfigurationLevel.Local);
             }
 
-            return new GitConfigResponse(repo.Config.Get<string>("user.name")?.Value, repo.Config.Get<string>("user.email")?.Value);
+            return new GitConfigResponse(repo.Config.Get<string>("user.name", ConfigurationLevel.Local)?.Value, repo.Config.Get<string>("user.email", ConfigurationLevel.Local)?.Value);
         }, cancellationToken);
     }
 
@@ -354,8 +354,8 @@ internal sealed partial class GitService : IDisposable
         return RunAsync(repo =>
         {
             var now = _time.GetUtcNow();
-            var name = request.AuthorName ?? repo.Config.Get<string>("user.name")?.Value;
-            var email = request.AuthorEmail ?? repo.Config.Get<string>("user.email")?.Value;
+            var name = request.AuthorName ?? repo.Config.Get<string>("user.name", ConfigurationLevel.Local)?.Value;
+            var email = request.AuthorEmail ?? repo.Config.Get<string>("user.email", ConfigurationLevel.Local)?.Value;
             if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(email))
             {
                 throw SidecarException.Unprocessable(
