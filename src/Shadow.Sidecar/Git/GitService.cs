@@ -428,7 +428,8 @@ internal sealed partial class GitService : IDisposable
             string? previous;
             try
             {
-                previous = repo.Network.ListReferences(remote, credentials)
+                var references = credentials is null ? repo.Network.ListReferences(remote) : repo.Network.ListReferences(remote, credentials);
+                previous = references
                     .FirstOrDefault(r => string.Equals(r.CanonicalName, remoteRef, StringComparison.Ordinal))?.TargetIdentifier;
             }
             catch (LibGit2SharpException e)

@@ -28,10 +28,10 @@ internal static class WatchEndpoints
         return app;
     }
 
-    private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, long? since, int? limit)
+    private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, string? since, string? limit)
     {
-        var from = since ?? 0;
-        var take = limit ?? DefaultEventsLimit;
+        var from = ParseLong(since, "since") ?? 0;
+        var take = ParseLong(limit, "limit") ?? DefaultEventsLimit;
         if (from < 0)
         {
             throw SidecarException.BadRequest($"'since' must not be negative (got {from}).");
@@ -42,14 +42,14 @@ internal static class WatchEndpoints
             throw SidecarException.BadRequest($"'limit' must be between 1 and {MaxEventsLimit} (got {take}).");
         }
 
-        var (events, lastSeq, gap) = watcher.Log.Since(from, take);
+        var (events, lastSeq, gap) = watcher.Log.Since(from, (int)take);
         return new WatchEventsResponse(events, lastSeq, gap);
     }
 
     /// <summary>SSE: replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
-    private static ServerSentEventsResult<WatchEvent> Stream(HttpContext context, WorkspaceWatcher watcher, long? since)
+    private static ServerSentEventsResult<WatchEvent> Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
     {
-        long? lastEventId = since;
+        var lastEventId = ParseLong(since, "since");
         var header = context.Request.Headers["Last-Event-ID"].ToString();
         if (header.Length > 0)
         {
@@ -87,4 +87,10 @@ internal static class WatchEndpoints
         WatchEventKind.Rescan => "rescan",
         _ => "gap",
     };
+
+    // Parsed here rather than by binding, so a bad value gets a detail naming the parameter.
+    private static long? ParseLong(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? null
+        : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : throw SidecarException.BadRequest($"'{name}' must be an integer; got '{value}'.");
 }

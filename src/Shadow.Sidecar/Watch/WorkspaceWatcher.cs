@@ -13,6 +13,7 @@ namespace Shadow.Sidecar.Watch;
 internal sealed partial class WorkspaceWatcher : IHostedService, IDisposable
 {
     private const int RawQueueSize = 65_536;
+    private const int MaxScanEntries = 10_000;
 
     private readonly string _root;
     private readonly WatchOptions _options;
@@ -265,6 +266,10 @@ internal sealed partial class WorkspaceWatcher : IHostedService, IDisposable
                     if (raw.Path.Length > 0)
                     {
                         Merge(pending, raw, at, ref order);
+                        if (raw.Kind == WatchEventKind.Created)
+                        {
+                            ScanNewDirectory(pending, raw.Path, at, ref order);
+                        }
                     }
                 }
 
@@ -326,6 +331,62 @@ internal sealed partial class WorkspaceWatcher : IHostedService, IDisposable
                 break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The watcher only sees a new folder's entries once it has added a watch for it; whatever was created inside before that
+    /// (<c>mkdir -p a/b &amp;&amp; touch a/b/c</c>, a copied or moved-in tree) is reported here as created. Links are not followed.
+    /// </summary>
+    private void ScanNewDirectory(Dictionary<string, Pending> pending, string path, DateTimeOffset now, ref long order)
+    {
+        var root = new DirectoryInfo(Path.Combine(_root, path));
+        if (!root.Exists || root.LinkTarget is not null)
+        {
+            return;
+        }
+
+        var stack = new Stack<(DirectoryInfo Dir, string Relative)>();
+        stack.Push((root, path));
+        var seen = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        while (stack.Count > 0)
+        {
+            var (dir, relative) = stack.Pop();
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = dir.EnumerateFileSystemInfos("*", options).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                if (_ignored.Contains(entry.Name))
+                {
+                    continue;
+                }
+
+                if (++seen > MaxScanEntries)
+                {
+                    Interlocked.Exchange(ref _lostEvents, 1);
+                    return;
+                }
+
+                var entryPath = relative + "/" + entry.Name;
+                if (!pending.ContainsKey(entryPath))
+                {
+                    pending[entryPath] = new Pending(WatchEventKind.Created, null, now, ++order);
+                }
+
+                if (entry is DirectoryInfo { LinkTarget: null } sub)
+                {
+                    stack.Push((sub, entryPath));
+                }
+            }
         }
     }
 

@@ -133,7 +133,7 @@ public sealed class GitCloneTests
         (await ws.PostProblemAsync(SidecarRoutes.Git.Clone, new GitCloneRequest("  "), HttpStatusCode.BadRequest)).Detail.ShouldContain("url");
         (await ws.PostProblemAsync(SidecarRoutes.Git.Clone, new GitCloneRequest(ws.Remote, Depth: 0), HttpStatusCode.BadRequest)).Detail.ShouldContain("depth");
         (await ws.PostProblemAsync(SidecarRoutes.Git.Clone, new GitCloneRequest(ws.Remote, Branch: "bad..name"), HttpStatusCode.BadRequest)).Detail.ShouldContain("bad..name");
-        (await ws.PostProblemAsync(SidecarRoutes.Git.Clone, new { branch = "main" }, HttpStatusCode.BadRequest)).Detail.ShouldNotBeNull();
+        (await ws.PostRawProblemAsync(SidecarRoutes.Git.Clone, """{"branch":"main"}""", HttpStatusCode.BadRequest)).Detail.ShouldNotBeNull();
         Directory.EnumerateFileSystemEntries(ws.Workspace).ShouldBeEmpty();
     }
 }

@@ -86,6 +86,12 @@ internal sealed class GitTestWorkspace : IAsyncDisposable
         return await ReadProblemAsync(response, expected);
     }
 
+    public async Task<CheckedProblem> PostRawProblemAsync(string route, string json, HttpStatusCode expected)
+    {
+        using var response = await Http.PostAsync(route, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), Ct);
+        return await ReadProblemAsync(response, expected);
+    }
+
     public async Task<CheckedProblem> GetProblemAsync(string route, HttpStatusCode expected)
     {
         using var response = await Http.GetAsync(route, Ct);

@@ -150,7 +150,7 @@ public sealed class GitWorkTests
         ws.Write("x.txt", "x");
         (await ws.PostProblemAsync(SidecarRoutes.Git.Commit, new GitCommitRequest("no identity"), HttpStatusCode.UnprocessableEntity)).Detail.ShouldContain("/git/config");
         (await ws.PostProblemAsync(SidecarRoutes.Git.Commit, new GitCommitRequest("  ", "A", "a@b.c"), HttpStatusCode.BadRequest)).Detail.ShouldContain("message");
-        (await ws.PostProblemAsync(SidecarRoutes.Git.Commit, new { authorName = "A" }, HttpStatusCode.BadRequest)).Detail.ShouldNotBeNull();
+        (await ws.PostRawProblemAsync(SidecarRoutes.Git.Commit, """{"authorName":"A"}""", HttpStatusCode.BadRequest)).Detail.ShouldNotBeNull();
         var withAuthor = await ws.PostAsync<GitCommitResponse>(SidecarRoutes.Git.Commit, new GitCommitRequest("explicit", "Bob", "bob@shadow.dev"));
         var log = await ws.GetAsync<GitLogResponse>(SidecarRoutes.Git.Log + "?limit=1");
         log.Commits.ShouldHaveSingleItem().Sha.ShouldBe(withAuthor.Sha);
