@@ -8,6 +8,14 @@ public sealed class WatchEventLogTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // A reader that waits for an event that never comes fails (cancelled) instead of hanging the run.
+    private static CancellationTokenSource Deadline()
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(10));
+        return cts;
+    }
+
     [Fact]
     public void Since_AfterEviction_ReportsGapAndKeepsNewest()
     {
@@ -35,7 +43,8 @@ public sealed class WatchEventLogTests
     {
         var log = new WatchEventLog(capacity: 1000, subscriberQueueSize: 2, TimeProvider.System);
         log.Append(WatchEventKind.Created, "first", null);
-        await using var reader = log.SubscribeAsync(0, Ct).GetAsyncEnumerator(Ct);
+        using var deadline = Deadline();
+        await using var reader = log.SubscribeAsync(0, deadline.Token).GetAsyncEnumerator(deadline.Token);
         (await reader.MoveNextAsync()).ShouldBeTrue();
         reader.Current.Path.ShouldBe("first");
 
@@ -56,11 +65,30 @@ public sealed class WatchEventLogTests
     }
 
     [Fact]
+    public async Task Subscribe_WithoutLastEventId_FollowsLiveOnly()
+    {
+        var log = new WatchEventLog(capacity: 16, subscriberQueueSize: 4, TimeProvider.System);
+        log.Append(WatchEventKind.Created, "old", null);
+        using var deadline = Deadline();
+        await using var reader = log.SubscribeAsync(null, deadline.Token).GetAsyncEnumerator(deadline.Token);
+        // The subscription registers synchronously inside the first MoveNextAsync, before it waits.
+        var next = reader.MoveNextAsync().AsTask();
+
+        // Act
+        log.Append(WatchEventKind.Created, "new", null);
+
+        // Assert
+        (await next).ShouldBeTrue();
+        reader.Current.Path.ShouldBe("new");
+    }
+
+    [Fact]
     public async Task Subscribe_SlowReaderWhoseEventsWereEvicted_GetsGapMarkerThenResumes()
     {
         var log = new WatchEventLog(capacity: 16, subscriberQueueSize: 2, TimeProvider.System);
-        await using var reader = log.SubscribeAsync(null, Ct).GetAsyncEnumerator(Ct);
         log.Append(WatchEventKind.Created, "first", null);
+        using var deadline = Deadline();
+        await using var reader = log.SubscribeAsync(0, deadline.Token).GetAsyncEnumerator(deadline.Token);
         (await reader.MoveNextAsync()).ShouldBeTrue();
 
         // Act
