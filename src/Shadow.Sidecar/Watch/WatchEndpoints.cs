@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Watch;
 using Shadow.Sidecar.Hosting;
@@ -21,7 +20,8 @@ internal static class WatchEndpoints
     {
         var watch = app.MapGroup(string.Empty).WithTags("Watch");
         watch.MapGet(SidecarRoutes.Watch.Events, GetEvents).WithName("WatchEvents");
-        watch.MapGet(SidecarRoutes.Watch.Stream, Stream).WithName("WatchStream");
+        // Declared as IResult with the item type spelled out: OpenAPI cannot describe SseItem<T> from the source-generated metadata.
+        watch.MapGet(SidecarRoutes.Watch.Stream, Stream).WithName("WatchStream").Produces<WatchEvent>(StatusCodes.Status200OK, "text/event-stream");
         watch.MapPost(SidecarRoutes.Watch.Pause, (WorkspaceWatcher watcher) => watcher.Pause()).WithName("WatchPause");
         watch.MapPost(SidecarRoutes.Watch.Resume, (WorkspaceWatcher watcher) => watcher.Resume()).WithName("WatchResume");
         watch.MapGet(SidecarRoutes.Watch.Status, (WorkspaceWatcher watcher) => watcher.Status()).WithName("WatchStatus");
@@ -46,8 +46,8 @@ internal static class WatchEndpoints
         return new WatchEventsResponse(events, lastSeq, gap);
     }
 
-    /// <summary>SSE: replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
-    private static ServerSentEventsResult<WatchEvent> Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
+    /// <summary>SSE (<c>ServerSentEventsResult&lt;WatchEvent&gt;</c>): replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
+    private static IResult Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
     {
         var lastEventId = ParseLong(since, "since");
         var header = context.Request.Headers["Last-Event-ID"].ToString();

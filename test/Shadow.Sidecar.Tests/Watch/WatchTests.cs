@@ -157,7 +157,8 @@ public sealed class WatchTests
         }
 
         // Assert
-        seen.Select(i => i.Data.Path).ShouldBe(["two.txt", "three.txt", "live.txt"]);
+        seen.Where(i => i.Data.Kind == WatchEventKind.Created).Select(i => i.Data.Path).ShouldBe(["two.txt", "three.txt", "live.txt"]);
+        seen.ShouldNotContain(i => i.Data.Path == "one.txt", "one.txt is at or before Last-Event-ID");
         seen.ShouldAllBe(i => i.EventId == i.Data.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
         seen[0].EventType.ShouldBe("created");
     }
