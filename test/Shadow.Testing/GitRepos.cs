@@ -15,7 +15,7 @@ public static class GitRepos
         using (var repo = new Repository(seed))
         {
             // Point HEAD at the wanted branch before the first commit, so that commit creates it.
-            repo.Refs.UpdateTarget(repo.Refs.Head, $"refs/heads/{branch}");
+            repo.Refs.UpdateTarget("HEAD", $"refs/heads/{branch}");
             foreach (var (path, content) in files)
             {
                 var full = Path.Combine(seed, path);

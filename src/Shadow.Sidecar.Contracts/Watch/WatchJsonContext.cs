@@ -5,8 +5,8 @@ namespace Shadow.Sidecar.Contracts.Watch;
 
 /// <summary>Source-generated JSON metadata for the Watch contracts.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(WatchPlaceholder))]
+[JsonSerializable(typeof(WatchEventKind))]
+[JsonSerializable(typeof(WatchEvent))]
+[JsonSerializable(typeof(WatchEventsResponse))]
+[JsonSerializable(typeof(WatchStatusResponse))]
 public sealed partial class WatchJsonContext : JsonSerializerContext;
-
-/// <summary>Placeholder until the Watch contracts land.</summary>
-public sealed record WatchPlaceholder(string Value);

@@ -1,7 +1,7 @@
 using System.Reflection;
-using LibGit2Sharp;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Common;
+using Shadow.Sidecar.Git;
 using Shadow.Sidecar.Security;
 
 namespace Shadow.Sidecar.Health;
@@ -24,17 +24,10 @@ internal static class HealthEndpoints
 
     private static HealthResponse GetHealth() => new("ok", Version);
 
-    private static StatusResponse GetStatus(PathGuard guard, SidecarClock clock, TimeProvider time)
+    private static async Task<StatusResponse> GetStatus(PathGuard guard, SidecarClock clock, TimeProvider time, GitService git,
+        CancellationToken cancellationToken)
     {
-        string? branch = null;
-        string? commit = null;
-        if (Repository.IsValid(guard.Root))
-        {
-            using var repo = new Repository(guard.Root);
-            branch = repo.Info.IsHeadDetached ? null : repo.Head.FriendlyName;
-            commit = repo.Head.Tip?.Sha;
-        }
-
+        var (branch, commit) = await git.TryGetHeadAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         return new StatusResponse(guard.Root, Version, clock.StartedAt, (now - clock.StartedAt).TotalSeconds, branch, commit);
     }

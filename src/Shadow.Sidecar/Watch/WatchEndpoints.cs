@@ -1,9 +1,96 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Shadow.Sidecar.Contracts;
+using Shadow.Sidecar.Contracts.Watch;
+using Shadow.Sidecar.Hosting;
+
 namespace Shadow.Sidecar.Watch;
 
-/// <summary>The Watch routes (to be filled in).</summary>
+/// <summary>The Watch routes over <see cref="WorkspaceWatcher"/>.</summary>
 internal static class WatchEndpoints
 {
-    public static IServiceCollection AddWatch(this IServiceCollection services) => services;
+    public const int DefaultEventsLimit = 1000;
+    public const int MaxEventsLimit = 10_000;
 
-    public static IEndpointRouteBuilder MapWatchApi(this IEndpointRouteBuilder app) => app;
+    public static IServiceCollection AddWatch(this IServiceCollection services) =>
+        services.AddSingleton<WorkspaceWatcher>().AddHostedService(sp => sp.GetRequiredService<WorkspaceWatcher>());
+
+    public static IEndpointRouteBuilder MapWatchApi(this IEndpointRouteBuilder app)
+    {
+        var watch = app.MapGroup(string.Empty).WithTags("Watch");
+        watch.MapGet(SidecarRoutes.Watch.Events, GetEvents).WithName("WatchEvents");
+        // Declared as IResult with the item type spelled out: OpenAPI cannot describe SseItem<T> from the source-generated metadata.
+        watch.MapGet(SidecarRoutes.Watch.Stream, Stream).WithName("WatchStream").Produces<WatchEvent>(StatusCodes.Status200OK, "text/event-stream");
+        watch.MapPost(SidecarRoutes.Watch.Pause, (WorkspaceWatcher watcher) => watcher.Pause()).WithName("WatchPause");
+        watch.MapPost(SidecarRoutes.Watch.Resume, (WorkspaceWatcher watcher) => watcher.Resume()).WithName("WatchResume");
+        watch.MapGet(SidecarRoutes.Watch.Status, (WorkspaceWatcher watcher) => watcher.Status()).WithName("WatchStatus");
+        return app;
+    }
+
+    private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, string? since, string? limit)
+    {
+        var from = ParseLong(since, "since") ?? 0;
+        var take = ParseLong(limit, "limit") ?? DefaultEventsLimit;
+        if (from < 0)
+        {
+            throw SidecarException.BadRequest($"'since' must not be negative (got {from}).");
+        }
+
+        if (take is < 1 or > MaxEventsLimit)
+        {
+            throw SidecarException.BadRequest($"'limit' must be between 1 and {MaxEventsLimit} (got {take}).");
+        }
+
+        var (events, lastSeq, gap) = watcher.Log.Since(from, (int)take);
+        return new WatchEventsResponse(events, lastSeq, gap);
+    }
+
+    /// <summary>SSE (<c>ServerSentEventsResult&lt;WatchEvent&gt;</c>): replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
+    private static IResult Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
+    {
+        var lastEventId = ParseLong(since, "since");
+        var header = context.Request.Headers["Last-Event-ID"].ToString();
+        if (header.Length > 0)
+        {
+            if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw SidecarException.BadRequest($"'Last-Event-ID' must be a watch event seq (a non-negative integer); got '{header}'.");
+            }
+
+            lastEventId = parsed;
+        }
+
+        if (lastEventId is < 0)
+        {
+            throw SidecarException.BadRequest($"'since' must not be negative (got {lastEventId}).");
+        }
+
+        return TypedResults.ServerSentEvents(ToItems(watcher.Log.SubscribeAsync(lastEventId, context.RequestAborted), context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<WatchEvent>> ToItems(IAsyncEnumerable<WatchEvent> events,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new SseItem<WatchEvent>(item, EventType(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
+        }
+    }
+
+    private static string EventType(WatchEventKind kind) => kind switch
+    {
+        WatchEventKind.Created => "created",
+        WatchEventKind.Modified => "modified",
+        WatchEventKind.Deleted => "deleted",
+        WatchEventKind.Renamed => "renamed",
+        WatchEventKind.Rescan => "rescan",
+        _ => "gap",
+    };
+
+    // Parsed here rather than by binding, so a bad value gets a detail naming the parameter.
+    private static long? ParseLong(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? null
+        : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : throw SidecarException.BadRequest($"'{name}' must be an integer; got '{value}'.");
 }
