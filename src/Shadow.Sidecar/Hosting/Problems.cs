@@ -22,6 +22,19 @@ internal static class Problems
             .ConfigureAwait(false);
     }
 
+    public static string DescribeEmptyStatus(HttpContext context)
+    {
+        var request = $"{context.Request.Method} {context.Request.Path}";
+        return context.Response.StatusCode switch
+        {
+            400 => $"{request}: a query or route parameter could not be read (for example text where a number is expected); see /openapi/v1.json for the parameter types.",
+            404 => $"{request}: no such route; see /openapi/v1.json for the routes this sidecar serves.",
+            405 => $"{request}: this route does not accept {context.Request.Method}; see /openapi/v1.json.",
+            415 => $"{request}: send the body as application/json.",
+            var status => $"{request} answered {status}.",
+        };
+    }
+
     public static string TitleFor(int status) => status switch
     {
         400 => "Bad request",

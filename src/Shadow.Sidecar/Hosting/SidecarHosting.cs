@@ -66,10 +66,11 @@ internal static class SidecarHosting
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        // Responses that ended without a body (unknown route, wrong method, a parameter that did not bind) still get problem+json.
         app.UseStatusCodePages(async ctx =>
             await Problems.WriteAsync(ctx.HttpContext, ctx.HttpContext.Response.StatusCode,
                 Problems.TitleFor(ctx.HttpContext.Response.StatusCode),
-                $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path} answered {ctx.HttpContext.Response.StatusCode}.").ConfigureAwait(false));
+                Problems.DescribeEmptyStatus(ctx.HttpContext)).ConfigureAwait(false));
         app.UseMiddleware<BearerTokenMiddleware>();
 
         app.MapOpenApi(SidecarRoutes.OpenApi);
