@@ -119,7 +119,7 @@ public sealed class FilesLimitsTests(LimitedSidecarFixture fixture) : IClassFixt
     public async Task Grep_CatastrophicPattern_ReportsTimeoutPerFileNot500()
     {
         var (rel, abs) = NewDir();
-        await File.WriteAllTextAsync(Path.Combine(abs, "evil.txt"), new string('a', 40) + "!\n", Ct);
+        await File.WriteAllTextAsync(Path.Combine(abs, "evil.txt"), new string('a', 64) + "!\n", Ct);
         await File.WriteAllTextAsync(Path.Combine(abs, "fine.txt"), "aaa\n", Ct);
 
         // Act

@@ -8,7 +8,7 @@ public sealed class LimitedSidecarFixture : IAsyncLifetime
     public const int MaxReadBytes = 1024;
     public const int MaxListEntries = 3;
     public const int ListRecursiveMaxEntries = 5;
-    public const int GrepTimeoutMilliseconds = 200;
+    public const int GrepTimeoutMilliseconds = 1000;
     public const int MaxGrepFileBytes = 4096;
 
     private readonly TempDirectory _root = new("shadow-sidecar-limits");
