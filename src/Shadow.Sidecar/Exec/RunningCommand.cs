@@ -34,6 +34,11 @@ internal sealed partial class RunningCommand
     private const int ChunkBytes = 32 * 1024;
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
+    [ThreadStatic]
+    private static byte[]? t_bytes;
+    [ThreadStatic]
+    private static char[]? t_chars;
+
     private readonly ShellProcess _shell;
     private readonly TerminalBuffer _terminal;
     private readonly TimeProvider _time;
@@ -221,7 +226,7 @@ internal sealed partial class RunningCommand
     private Task StartPump(SafeFileHandle pipe, TerminalStream kind)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        PumpThreads.Run(() =>
         {
             try
             {
@@ -236,19 +241,15 @@ internal sealed partial class RunningCommand
                 pipe.Dispose();
                 finished.TrySetResult();
             }
-        }, maxStackSize: 256 * 1024)
-        {
-            IsBackground = true,
-            Name = kind == TerminalStream.Stdout ? "exec-stdout" : "exec-stderr",
-        };
-        thread.Start();
+        }, "exec-pump");
         return finished.Task;
     }
 
     private void Pump(SafeFileHandle pipe, TerminalStream kind)
     {
-        var bytes = new byte[ChunkBytes];
-        var chars = new char[Utf8.GetMaxCharCount(ChunkBytes)];
+        // Pump threads are reused (PumpThreads), and so are their buffers.
+        var bytes = t_bytes ??= new byte[ChunkBytes];
+        var chars = t_chars ??= new char[Utf8.GetMaxCharCount(ChunkBytes)];
         var decoder = Utf8.GetDecoder();
         int read;
         while ((read = NativeSpawn.Read(pipe, bytes)) > 0)
