@@ -30,7 +30,9 @@ internal sealed partial class ChildReaper : IDisposable
     /// <summary>Starts watching <paramref name="pid"/>; the task completes with its exit code once it has ended and been reaped.</summary>
     public Task<int> Track(int pid)
     {
-        var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run on the thread that reaped it: a thread-pool thread (the runtime hands SIGCHLD handlers to the pool)
+        // or the safety-net timer, never the runtime's signal thread; the lock is released by then. One thread hop less.
+        var exited = new TaskCompletionSource<int>();
         lock (_gate)
         {
             _children[pid] = exited;

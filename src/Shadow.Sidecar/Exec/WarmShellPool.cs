@@ -39,8 +39,9 @@ internal sealed partial class WarmShellPool(int size, ShellLauncher launcher, Gr
         while (_ready.TryDequeue(out var shell))
         {
             Interlocked.Decrement(ref _count);
+            var sent = shell.TrySend(request);
             Fill();
-            if (shell.TrySend(request))
+            if (sent)
             {
                 return shell;
             }
