@@ -24,6 +24,9 @@ internal sealed class ExecOptions
     /// <summary>HOME for commands; default: the sidecar's HOME if it exists, else <c>&lt;state-dir&gt;/home</c>.</summary>
     public string? Home { get; set; }
 
+    /// <summary>Shells started ahead of time for commands with the default environment (default 2; 0: every command spawns its own).</summary>
+    public int WarmShells { get; set; } = 2;
+
     public IEnumerable<string> Validate()
     {
         if (MaxTimeoutSeconds is < 1 or > 7 * 24 * 3600)
@@ -49,6 +52,11 @@ internal sealed class ExecOptions
         if (MaxFinishedBackgroundCommands is < 0 or > 100_000)
         {
             yield return $"Sidecar:Exec:MaxFinishedBackgroundCommands must be between 0 and 100000 (is {MaxFinishedBackgroundCommands}).";
+        }
+
+        if (WarmShells is < 0 or > 64)
+        {
+            yield return $"Sidecar:Exec:WarmShells must be between 0 and 64 (is {WarmShells}).";
         }
 
         if (KillGraceMilliseconds is < 0 or > 60_000)

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Hosting;
@@ -12,7 +11,9 @@ namespace Shadow.Sidecar.Exec;
 
 /// <summary>
 /// Starts commands (foreground, streamed, background) with a clean environment and cwd inside the workspace, keeps the
-/// list of background commands, and ends every running command's process group when the sidecar stops.
+/// list of background commands, and ends every running command's process group when the sidecar stops. A command with
+/// the default environment runs in a warm shell when one is ready (<see cref="WarmShellPool"/>), otherwise in a bash
+/// spawned for it; either way in its own session (<see cref="NativeSpawn"/>).
 /// </summary>
 internal sealed partial class ExecService : IHostedService
 {
@@ -24,13 +25,13 @@ internal sealed partial class ExecService : IHostedService
     private readonly TerminalBuffer _terminal;
     private readonly TimeProvider _time;
     private readonly ILogger<ExecService> _logger;
-    private readonly string? _setsid;
-    private readonly string _bash;
-    private readonly KeyValuePair<string, string>[] _baseEnvironment;
+    private readonly ChildReaper _reaper;
+    private readonly ShellLauncher _launcher;
+    private readonly WarmShellPool? _pool;
     private readonly ConcurrentDictionary<string, RunningCommand> _running = new(StringComparer.Ordinal);
     private readonly Lock _backgroundLock = new();
     private readonly List<RunningCommand> _background = [];
-    private readonly GroupRegistry? _groups;
+    private readonly GroupRegistry _groups;
     private volatile bool _stopping;
 
     public ExecService(SidecarOptions options, PathGuard guard, TerminalBuffer terminal, TimeProvider time, IHostApplicationLifetime lifetime,
@@ -41,17 +42,13 @@ internal sealed partial class ExecService : IHostedService
         _terminal = terminal;
         _time = time;
         _logger = logger;
-        _setsid = ProcessGroups.FindSetsid();
-        _bash = ProcessGroups.FindBash();
-        _baseEnvironment = CleanEnvironment(options);
-        if (_setsid is null)
+        _groups = new GroupRegistry(options.ResolvedStateDir, logger);
+        _groups.ReapLeftovers();
+        _reaper = new ChildReaper(time, logger);
+        _launcher = new ShellLauncher(ProcessGroups.FindBash(), CleanEnvironment(options), guard.Root, _reaper, _groups);
+        if (_options.WarmShells > 0)
         {
-            LogWarningNoSetsid();
-        }
-        else
-        {
-            _groups = new GroupRegistry(options.ResolvedStateDir, logger);
-            _groups.ReapLeftovers();
+            _pool = new WarmShellPool(_options.WarmShells, _launcher, _groups, logger);
         }
 
         // First thing on shutdown, before Kestrel drains requests: end every command so waiting requests can answer.
@@ -104,7 +101,11 @@ internal sealed partial class ExecService : IHostedService
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _pool?.Fill();
+        return Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -116,11 +117,16 @@ internal sealed partial class ExecService : IHostedService
         {
             LogWarningShutdownSlow(_running.Count);
         }
+        finally
+        {
+            _pool?.Dispose();
+        }
     }
 
     private Task KillAllAsync()
     {
         _stopping = true;
+        _pool?.Dispose();
         var all = _running.Values.ToArray();
         if (all.Length > 0)
         {
@@ -163,24 +169,27 @@ internal sealed partial class ExecService : IHostedService
         }
 
         var id = NewId();
-        var startInfo = CreateStartInfo(command, directory, env);
-        RunningCommand running;
+        ShellProcess shell;
         try
         {
-            running = RunningCommand.Start(id, command, _guard.ToRelative(directory), kind, startInfo, _terminal, _time, _logger,
-                ownGroup: _setsid is not null, KillGrace, timeout, captureBytes);
+            // A warm shell has the default environment only; anything else is spawned for the command.
+            shell = (env is not { Count: > 0 } && _pool is not null && ShellLauncher.WarmRequest(directory, command) is { } request
+                    ? _pool.TryTake(request)
+                    : null)
+                ?? _launcher.StartCommand(command, directory, env);
         }
         catch (Win32Exception e)
         {
             throw SidecarException.Unprocessable($"The command could not be started: {e.Message}");
         }
 
+        var running = RunningCommand.Start(id, command, _guard.ToRelative(directory), kind, shell, _terminal, _time, _logger, KillGrace, timeout,
+            captureBytes);
         _running[id] = running;
-        _groups?.Add(running.Pid);
         _ = running.Completion.ContinueWith(_ =>
         {
             _running.TryRemove(id, out var _);
-            _groups?.Remove(running.Pid);
+            _groups.Remove(running.Pid);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         // Shutdown began while this one was starting: KillAllAsync may have missed it, so it ends itself.
@@ -190,44 +199,6 @@ internal sealed partial class ExecService : IHostedService
         }
 
         return running;
-    }
-
-    private ProcessStartInfo CreateStartInfo(string command, string directory, IReadOnlyDictionary<string, string>? env)
-    {
-        var startInfo = new ProcessStartInfo(_setsid ?? _bash)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = directory,
-        };
-        if (_setsid is not null)
-        {
-            startInfo.ArgumentList.Add(_bash);
-        }
-
-        // The command string goes to bash as one argument, never spliced into another string.
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add(command);
-
-        var environment = startInfo.Environment;
-        environment.Clear();
-        foreach (var (name, value) in _baseEnvironment)
-        {
-            environment[name] = value;
-        }
-
-        environment["PWD"] = directory;
-        if (env is not null)
-        {
-            foreach (var (name, value) in env)
-            {
-                environment[name] = value;
-            }
-        }
-
-        return startInfo;
     }
 
     private static void ValidateEnvironment(IReadOnlyDictionary<string, string>? env)
@@ -297,6 +268,9 @@ internal sealed partial class ExecService : IHostedService
         }
 
         clean.Remove(SidecarOptions.TokenVariable);
+        // Leftovers of whatever launched the sidecar: a new bash sets `$_` from its own path and starts with no OLDPWD.
+        clean.Remove("_");
+        clean.Remove("OLDPWD");
         clean["HOME"] = ResolveHome(options, clean.GetValueOrDefault("HOME"));
         clean.TryAdd("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         clean.TryAdd("LANG", "C.UTF-8");
@@ -337,9 +311,6 @@ internal sealed partial class ExecService : IHostedService
     }
 
     private static string NewId() => "cmd_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No setsid binary on PATH: commands cannot get their own process group; kills fall back to the process tree")]
-    private partial void LogWarningNoSetsid();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: ending {Count} running commands")]
     private partial void LogInformationShutdownKill(int count);

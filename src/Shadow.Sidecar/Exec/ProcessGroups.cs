@@ -4,10 +4,9 @@ using System.Runtime.InteropServices;
 namespace Shadow.Sidecar.Exec;
 
 /// <summary>
-/// Signals to whole process groups. Each command is started through <c>setsid</c> (util-linux), which — the sidecar's
-/// child never being a group leader — calls setsid(2) and execs bash in place: bash's pid is then its session and
-/// process group id, inherited by everything it starts (<c>sleep 100 &amp;</c> included), so one <c>kill(-pgid)</c> reaches
-/// them all, and no pre-exec hook (which .NET's Process does not offer) is needed. Plain libc calls, so Native AOT is fine.
+/// Signals to whole process groups. Each command's bash is spawned in a new session (<see cref="NativeSpawn"/>): its pid is
+/// then its session and process group id, inherited by everything it starts (<c>sleep 100 &amp;</c> included), so one
+/// <c>kill(-pgid)</c> reaches them all. Plain libc calls, so Native AOT is fine.
 /// </summary>
 internal static partial class ProcessGroups
 {
@@ -97,22 +96,6 @@ internal static partial class ProcessGroups
 
         state = fields[0].Length > 0 ? fields[0][0] : '?';
         return int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out pgid);
-    }
-
-    /// <summary>The <c>setsid</c> binary on PATH, or null when there is none.</summary>
-    public static string? FindSetsid()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/bin"))
-        {
-            var candidate = Path.Combine(dir, "setsid");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The <c>bash</c> binary on PATH (falls back to <c>/bin/bash</c>).</summary>

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Shadow.Sidecar.Contracts.Terminal;
 using Shadow.Sidecar.Terminal;
 
@@ -23,7 +23,8 @@ internal enum CommandKind
 internal sealed record CommandResult(int ExitCode, long DurationMs, bool TimedOut, bool Killed, DateTimeOffset EndedAt);
 
 /// <summary>
-/// One command: <c>[setsid] bash -c &lt;command&gt;</c> in its own process group, stdin closed, stdout and stderr read by two
+/// One command: a bash in its own session and process group (<c>bash -c &lt;command&gt;</c>, or a warm shell that was sent
+/// the command), stdin on /dev/null, stdout and stderr read by two
 /// dedicated threads (blocking pipe reads must not sit on thread-pool threads) in chunks of up to 32 KiB straight into
 /// the terminal buffer (and, for a foreground command, into a capped capture). A timeout or kill sends SIGTERM to the
 /// whole group, then SIGKILL after the grace; when bash exits, whatever it left running in its group is ended the same way.
@@ -33,11 +34,15 @@ internal sealed partial class RunningCommand
     private const int ChunkBytes = 32 * 1024;
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    private readonly Process _process;
+    [ThreadStatic]
+    private static byte[]? t_bytes;
+    [ThreadStatic]
+    private static char[]? t_chars;
+
+    private readonly ShellProcess _shell;
     private readonly TerminalBuffer _terminal;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly bool _ownGroup;
     private readonly TimeSpan _grace;
     private readonly OutputCapture? _capture;
     private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,18 +50,18 @@ internal sealed partial class RunningCommand
     private int _killRequested;
     private Task? _killing;
 
-    private RunningCommand(string id, string command, string cwd, CommandKind kind, Process process, TerminalBuffer terminal, TimeProvider time,
-        ILogger logger, bool ownGroup, TimeSpan grace, int? captureBytes)
+    private RunningCommand(string id, string command, string cwd, CommandKind kind, ShellProcess shell, TerminalBuffer terminal, TimeProvider time,
+        ILogger logger, TimeSpan grace, int? captureBytes)
     {
         Id = id;
         Command = command;
         Cwd = cwd;
         Kind = kind;
-        _process = process;
+        _shell = shell;
+        Pid = shell.Pid;
         _terminal = terminal;
         _time = time;
         _logger = logger;
-        _ownGroup = ownGroup;
         _grace = grace;
         _capture = captureBytes is { } cap ? new OutputCapture(cap) : null;
         _startTimestamp = time.GetTimestamp();
@@ -72,7 +77,7 @@ internal sealed partial class RunningCommand
 
     public CommandKind Kind { get; }
 
-    public int Pid { get; private set; }
+    public int Pid { get; }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -88,18 +93,13 @@ internal sealed partial class RunningCommand
 
     public bool KillRequested => Volatile.Read(ref _killRequested) != 0;
 
-    /// <summary>Starts the process and its readers; throws <see cref="System.ComponentModel.Win32Exception"/> if it cannot start.</summary>
-    public static RunningCommand Start(string id, string command, string cwdRelative, CommandKind kind, ProcessStartInfo startInfo,
-        TerminalBuffer terminal, TimeProvider time, ILogger logger, bool ownGroup, TimeSpan grace, TimeSpan? timeout, int? captureBytes)
+    /// <summary>Follows a started shell: its readers, its timeout, its end.</summary>
+    public static RunningCommand Start(string id, string command, string cwdRelative, CommandKind kind, ShellProcess shell,
+        TerminalBuffer terminal, TimeProvider time, ILogger logger, TimeSpan grace, TimeSpan? timeout, int? captureBytes)
     {
-        var process = new Process { StartInfo = startInfo };
-        var running = new RunningCommand(id, command, cwdRelative, kind, process, terminal, time, logger, ownGroup, grace, captureBytes);
-        process.Start();
-        running.Pid = process.Id;
-        // Closed stdin: a command that reads it sees end-of-file at once instead of hanging.
-        process.StandardInput.Close();
+        var running = new RunningCommand(id, command, cwdRelative, kind, shell, terminal, time, logger, grace, captureBytes);
         running.StartSeq = terminal.Append(id, TerminalStream.System, $"$ {command}").Seq;
-        LogDebugStarted(logger, id, running.Pid, kind);
+        LogDebugStarted(logger, id, running.Pid, kind, shell.IsWarm);
         _ = running.RunAsync(timeout);
         return running;
     }
@@ -119,8 +119,8 @@ internal sealed partial class RunningCommand
     private async Task RunAsync(TimeSpan? timeout)
     {
         var pumps = Task.WhenAll(
-            StartPump(_process.StandardOutput.BaseStream, TerminalStream.Stdout),
-            StartPump(_process.StandardError.BaseStream, TerminalStream.Stderr));
+            StartPump(_shell.Stdout, TerminalStream.Stdout),
+            StartPump(_shell.Stderr, TerminalStream.Stderr));
         var timedOut = false;
         try
         {
@@ -128,7 +128,7 @@ internal sealed partial class RunningCommand
             {
                 try
                 {
-                    await _process.WaitForExitAsync(timer?.Token ?? CancellationToken.None).ConfigureAwait(false);
+                    await _shell.Exited.WaitAsync(timer?.Token ?? CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -139,18 +139,17 @@ internal sealed partial class RunningCommand
                         await EndGroupAsync().ConfigureAwait(false);
                     }
 
-                    await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
-            var exitCode = _process.ExitCode;
+            var exitCode = await _shell.Exited.ConfigureAwait(false);
             if (Volatile.Read(ref _killing) is { } killing)
             {
                 await killing.ConfigureAwait(false);
             }
 
             // Whatever bash left running in its group (`sleep 100 &`) goes too: a finished command leaves nothing behind.
-            if (_ownGroup && ProcessGroups.IsAlive(Pid))
+            if (ProcessGroups.IsAlive(Pid))
             {
                 await EndGroupAsync().ConfigureAwait(false);
             }
@@ -181,27 +180,16 @@ internal sealed partial class RunningCommand
         }
         finally
         {
-            _process.Dispose();
+            // Normally the pumps have closed their ends already; this covers a failure before they ran.
+            if (pumps.IsCompleted)
+            {
+                _shell.Dispose();
+            }
         }
     }
 
     private async Task EndGroupAsync()
     {
-        if (!_ownGroup)
-        {
-            // No setsid on this machine: the best we can do is the tree as it is now.
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            return;
-        }
-
         if (!ProcessGroups.Signal(Pid, ProcessGroups.SigTerm))
         {
             return;
@@ -235,14 +223,14 @@ internal sealed partial class RunningCommand
         return true;
     }
 
-    private Task StartPump(Stream stream, TerminalStream kind)
+    private Task StartPump(SafeFileHandle pipe, TerminalStream kind)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        PumpThreads.Run(() =>
         {
             try
             {
-                Pump(stream, kind);
+                Pump(pipe, kind);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
@@ -250,24 +238,21 @@ internal sealed partial class RunningCommand
             }
             finally
             {
+                pipe.Dispose();
                 finished.TrySetResult();
             }
-        }, maxStackSize: 256 * 1024)
-        {
-            IsBackground = true,
-            Name = kind == TerminalStream.Stdout ? "exec-stdout" : "exec-stderr",
-        };
-        thread.Start();
+        }, "exec-pump");
         return finished.Task;
     }
 
-    private void Pump(Stream stream, TerminalStream kind)
+    private void Pump(SafeFileHandle pipe, TerminalStream kind)
     {
-        var bytes = new byte[ChunkBytes];
-        var chars = new char[Utf8.GetMaxCharCount(ChunkBytes)];
+        // Pump threads are reused (PumpThreads), and so are their buffers.
+        var bytes = t_bytes ??= new byte[ChunkBytes];
+        var chars = t_chars ??= new char[Utf8.GetMaxCharCount(ChunkBytes)];
         var decoder = Utf8.GetDecoder();
         int read;
-        while ((read = stream.Read(bytes, 0, bytes.Length)) > 0)
+        while ((read = NativeSpawn.Read(pipe, bytes)) > 0)
         {
             _capture?.Add(kind, bytes.AsSpan(0, read));
             var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
@@ -284,8 +269,8 @@ internal sealed partial class RunningCommand
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Command {CommandId} started as pid {Pid} ({Kind})")]
-    private static partial void LogDebugStarted(ILogger logger, string commandId, int pid, CommandKind kind);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Command {CommandId} started as pid {Pid} ({Kind}, warm shell: {Warm})")]
+    private static partial void LogDebugStarted(ILogger logger, string commandId, int pid, CommandKind kind, bool warm);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Command {CommandId} exited with {ExitCode} after {DurationMs} ms")]
     private static partial void LogDebugExited(ILogger logger, string commandId, int exitCode, long durationMs);
