@@ -219,6 +219,13 @@ internal sealed partial class WorkspaceWatcher : IHostedService, IDisposable
     /// <summary>Whether any folder on the path (or the path itself) is an ignored folder name.</summary>
     internal bool IsIgnored(string relativePath)
     {
+        // The files API's own temp files are an implementation detail: its rename into place reports the real path.
+        var leaf = relativePath.AsSpan(relativePath.LastIndexOf('/') + 1);
+        if (leaf.StartsWith(Files.AtomicFile.TempPrefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
         var lookup = _ignored.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var range in relativePath.AsSpan().Split('/'))
         {

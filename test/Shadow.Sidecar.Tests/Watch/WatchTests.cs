@@ -43,6 +43,25 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Watch_WriteThroughFilesApi_ReportsTargetOnlyNeverTempFile()
+    {
+        await using var w = await WatchTestSidecar.StartAsync("--Sidecar:Watch:DebounceMilliseconds=30");
+
+        // Act: an atomic write goes through a .shadow-tmp-* file renamed over the target.
+        using var body = new StringContent("""{"path":"notes/a.md","content":"hello"}""", System.Text.Encoding.UTF8, "application/json");
+        using var response = await w.Http.PostAsync(SidecarRoutes.Files.Write, body, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await w.WaitForAsync(e => e.Path == "notes/a.md", "the written file");
+        w.Write("sentinel.txt", "after");
+        await w.WaitForAsync(e => e.Path == "sentinel.txt", "the sentinel written after");
+
+        // Assert
+        var all = (await w.EventsAsync()).Events;
+        all.ShouldNotContain(e => e.Path.Contains(".shadow-tmp-", StringComparison.Ordinal) || (e.OldPath ?? "").Contains(".shadow-tmp-", StringComparison.Ordinal));
+        all.Where(e => e.Path == "notes/a.md").ShouldHaveSingleItem().Kind.ShouldBe(WatchEventKind.Created);
+    }
+
+    [Fact]
     public async Task Watch_GitAndIgnoredFolders_NotReported()
     {
         await using var w = await WatchTestSidecar.StartAsync("--Sidecar:Watch:DebounceMilliseconds=30",
