@@ -6,40 +6,20 @@ namespace Shadow.Grains.Tests;
 /// <summary>A real sidecar process on a fresh temp workspace; disposing kills it and removes the folders.</summary>
 public sealed class TestSidecar : IAsyncDisposable
 {
-    private readonly TempDirectory _root;
+    private readonly TempSidecar _sidecar;
 
-    private TestSidecar(TempDirectory root, SidecarProcess process)
-    {
-        _root = root;
-        Process = process;
-    }
+    private TestSidecar(TempSidecar sidecar) => _sidecar = sidecar;
 
-    public SidecarProcess Process { get; }
+    public SidecarProcess Process => _sidecar.Process;
 
-    public string Workspace => Process.Workspace;
+    public string Workspace => _sidecar.Workspace;
 
     public SidecarEndpoint Endpoint => new(Process.BaseAddress, Process.Token);
 
-    public static async Task<TestSidecar> StartAsync(CancellationToken cancellationToken = default, params string[] extraArgs)
-    {
-        var root = new TempDirectory("shadow-client");
-        try
-        {
-            var process = await SidecarProcess.StartAsync(root.CreateSubdirectory("ws"), root.Combine("state"), null, cancellationToken, extraArgs);
-            return new TestSidecar(root, process);
-        }
-        catch
-        {
-            root.Dispose();
-            throw;
-        }
-    }
+    public static async Task<TestSidecar> StartAsync(CancellationToken cancellationToken = default, params string[] extraArgs) =>
+        new(await TempSidecar.StartAsync("shadow-client", null, cancellationToken, extraArgs));
 
-    public async ValueTask DisposeAsync()
-    {
-        await Process.DisposeAsync();
-        _root.Dispose();
-    }
+    public ValueTask DisposeAsync() => _sidecar.DisposeAsync();
 }
 
 /// <summary>One real sidecar per test class.</summary>

@@ -2,28 +2,31 @@ using Shadow.Testing;
 
 namespace Shadow.Sidecar.Tests;
 
-/// <summary>One real sidecar process per test class, on a fresh workspace folder.</summary>
-public sealed class SidecarFixture : IAsyncLifetime
+/// <summary>One real sidecar process per test class, on a fresh workspace folder, started with <see cref="ExtraArgs"/>.</summary>
+public class SidecarFixture : IAsyncLifetime
 {
-    private readonly TempDirectory _root = new("shadow-sidecar");
+    private TempSidecar _sidecar = null!;
 
-    public SidecarProcess Sidecar { get; private set; } = null!;
+    public SidecarProcess Sidecar => _sidecar.Process;
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http => _sidecar.Http;
 
-    public string Workspace => Sidecar.Workspace;
+    public string Workspace => _sidecar.Workspace;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Command-line settings for the sidecar (e.g. <c>--Sidecar:Files:MaxReadBytes=1024</c>).</summary>
+    protected virtual string[] ExtraArgs => [];
+
+    /// <summary>Runs before the sidecar starts: plant files or links around the workspace.</summary>
+    protected virtual void Prepare(TempDirectory root, string workspace)
     {
-        var workspace = _root.CreateSubdirectory("ws");
-        Sidecar = await SidecarProcess.StartAsync(workspace, _root.Combine("state"));
-        Http = Sidecar.CreateHttpClient();
     }
+
+    public async ValueTask InitializeAsync() =>
+        _sidecar = await TempSidecar.StartAsync("shadow-sidecar", Prepare, default, ExtraArgs);
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
-        await Sidecar.DisposeAsync();
-        _root.Dispose();
+        await _sidecar.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }

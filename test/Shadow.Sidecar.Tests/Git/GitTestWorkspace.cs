@@ -12,24 +12,23 @@ namespace Shadow.Sidecar.Tests.Git;
 /// <summary>A bare remote on disk, an empty workspace and a real sidecar serving it; optionally cloned and configured.</summary>
 internal sealed class GitTestWorkspace : IAsyncDisposable
 {
-    private GitTestWorkspace(TempDirectory dir, string remote, string workspace, SidecarProcess sidecar)
+    private readonly TempSidecar _sidecar;
+
+    private GitTestWorkspace(TempSidecar sidecar, string remote)
     {
-        Dir = dir;
+        _sidecar = sidecar;
         Remote = remote;
-        Workspace = workspace;
-        Sidecar = sidecar;
-        Http = sidecar.CreateHttpClient();
     }
 
-    public TempDirectory Dir { get; }
+    public TempDirectory Dir => _sidecar.Root;
 
     public string Remote { get; }
 
-    public string Workspace { get; }
+    public string Workspace => _sidecar.Workspace;
 
-    public SidecarProcess Sidecar { get; }
+    public SidecarProcess Sidecar => _sidecar.Process;
 
-    public HttpClient Http { get; }
+    public HttpClient Http => _sidecar.Http;
 
     public static readonly Dictionary<string, string> SeedFiles = new()
     {
@@ -42,11 +41,9 @@ internal sealed class GitTestWorkspace : IAsyncDisposable
 
     public static async Task<GitTestWorkspace> StartAsync(bool clone = true, bool configure = true, params string[] extraArgs)
     {
-        var dir = new TempDirectory("shadow-git");
-        var remote = GitRepos.CreateBareRemote(dir.Combine("remote.git"), SeedFiles);
-        var workspace = dir.CreateSubdirectory("ws");
-        var sidecar = await SidecarProcess.StartAsync(workspace, dir.Combine("state"), null, Ct, extraArgs);
-        var ws = new GitTestWorkspace(dir, remote, workspace, sidecar);
+        var remote = string.Empty;
+        var sidecar = await TempSidecar.StartAsync("shadow-git", (root, _) => remote = GitRepos.CreateBareRemote(root.Combine("remote.git"), SeedFiles), Ct, extraArgs);
+        var ws = new GitTestWorkspace(sidecar, remote);
         if (clone)
         {
             await ws.PostAsync<GitCloneResponse>(SidecarRoutes.Git.Clone, new GitCloneRequest(remote));
@@ -116,12 +113,7 @@ internal sealed class GitTestWorkspace : IAsyncDisposable
         return JsonSerializer.Deserialize<T>(text, SidecarJson.Options)!;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await Sidecar.DisposeAsync();
-        Dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _sidecar.DisposeAsync();
 }
 
 /// <summary>A problem document whose detail was checked to be present.</summary>

@@ -55,7 +55,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
         // Assert
         var problem = await ReadProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         problem.Detail.ShouldNotBeNullOrWhiteSpace();
-        File.Exists(Path.Combine(fixture.Sidecar.Workspace, "big.txt")).ShouldBeFalse("a refused body must not leave a partial write");
+        File.Exists(Path.Combine(fixture.Workspace, "big.txt")).ShouldBeFalse("a refused body must not leave a partial write");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
     [InlineData("offset=99999999999999999999")]
     public async Task Get_BadQueryValue_Answers400Problem(string query)
     {
-        File.WriteAllText(Path.Combine(fixture.Sidecar.Workspace, "q.txt"), "a\nb\n");
+        File.WriteAllText(Path.Combine(fixture.Workspace, "q.txt"), "a\nb\n");
 
         using var response = await fixture.Http.GetAsync($"{SidecarRoutes.Files.Read}?path=q.txt&{query}", Ct);
 
@@ -116,26 +116,8 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
     }
 
     /// <summary>A sidecar with a small request-body limit.</summary>
-    public sealed class Fixture : IAsyncLifetime
+    public sealed class Fixture : SidecarFixture
     {
-        private readonly TempDirectory _root = new("shadow-badinput");
-
-        public SidecarProcess Sidecar { get; private set; } = null!;
-
-        public HttpClient Http { get; private set; } = null!;
-
-        public async ValueTask InitializeAsync()
-        {
-            Sidecar = await SidecarProcess.StartAsync(_root.CreateSubdirectory("ws"), _root.Combine("state"), null, default,
-                $"--Sidecar:MaxRequestBodyBytes={BodyLimit}");
-            Http = Sidecar.CreateHttpClient();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await Sidecar.DisposeAsync();
-            _root.Dispose();
-        }
+        protected override string[] ExtraArgs => [$"--Sidecar:MaxRequestBodyBytes={BodyLimit}"];
     }
 }

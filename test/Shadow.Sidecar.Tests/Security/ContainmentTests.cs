@@ -108,20 +108,13 @@ public sealed class ContainmentTests(ContainmentTests.Fixture fixture) : IClassF
     }
 
     /// <summary>A workspace beside an "outside" folder holding a secret, with links planted inside the workspace.</summary>
-    public sealed class Fixture : IAsyncLifetime
+    public sealed class Fixture : SidecarFixture
     {
-        private readonly TempDirectory _root = new("shadow-contain");
+        public string Outside { get; private set; } = string.Empty;
 
-        public SidecarProcess Sidecar { get; private set; } = null!;
-
-        public HttpClient Http { get; private set; } = null!;
-
-        public string Outside => _root.Combine("outside");
-
-        public async ValueTask InitializeAsync()
+        protected override void Prepare(TempDirectory root, string workspace)
         {
-            var workspace = _root.CreateSubdirectory("ws");
-            Directory.CreateDirectory(Outside);
+            Outside = root.CreateSubdirectory("outside");
             File.WriteAllText(Path.Combine(Outside, "secret.txt"), "secret content\n");
             Directory.CreateDirectory(Path.Combine(workspace, "src"));
             File.WriteAllText(Path.Combine(workspace, "inside.txt"), "inside content\n");
@@ -131,8 +124,6 @@ public sealed class ContainmentTests(ContainmentTests.Fixture fixture) : IClassF
             File.CreateSymbolicLink(Path.Combine(workspace, "loop-a"), "loop-b");
             File.CreateSymbolicLink(Path.Combine(workspace, "loop-b"), "loop-a");
             File.CreateSymbolicLink(Path.Combine(workspace, "link-inside"), "inside.txt");
-            Sidecar = await SidecarProcess.StartAsync(workspace, _root.Combine("state"));
-            Http = Sidecar.CreateHttpClient();
         }
 
         /// <summary>Every file outside the workspace with its content.</summary>
@@ -140,12 +131,5 @@ public sealed class ContainmentTests(ContainmentTests.Fixture fixture) : IClassF
             .EnumerateFiles(Outside, "*", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal)
             .Select(f => $"{f}={File.ReadAllText(f)}"));
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await Sidecar.DisposeAsync();
-            _root.Dispose();
-        }
     }
 }

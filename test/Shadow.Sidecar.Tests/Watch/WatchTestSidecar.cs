@@ -8,30 +8,23 @@ namespace Shadow.Sidecar.Tests.Watch;
 /// <summary>A real sidecar on a fresh workspace for watcher tests, with helpers to poll <c>/watch/events</c>.</summary>
 internal sealed class WatchTestSidecar : IAsyncDisposable
 {
-    private WatchTestSidecar(TempDirectory dir, string workspace, SidecarProcess sidecar)
-    {
-        Dir = dir;
-        Workspace = workspace;
-        Sidecar = sidecar;
-        Http = sidecar.CreateHttpClient();
-    }
+    private readonly TempSidecar _sidecar;
 
-    public TempDirectory Dir { get; }
+    private WatchTestSidecar(TempSidecar sidecar) => _sidecar = sidecar;
 
-    public string Workspace { get; }
+    public TempDirectory Dir => _sidecar.Root;
 
-    public SidecarProcess Sidecar { get; }
+    public string Workspace => _sidecar.Workspace;
 
-    public HttpClient Http { get; }
+    public SidecarProcess Sidecar => _sidecar.Process;
+
+    public HttpClient Http => _sidecar.Http;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static async Task<WatchTestSidecar> StartAsync(params string[] extraArgs)
     {
-        var dir = new TempDirectory("shadow-watch");
-        var workspace = dir.CreateSubdirectory("ws");
-        var sidecar = await SidecarProcess.StartAsync(workspace, dir.Combine("state"), null, Ct, extraArgs);
-        return new WatchTestSidecar(dir, workspace, sidecar);
+        return new WatchTestSidecar(await TempSidecar.StartAsync("shadow-watch", null, Ct, extraArgs));
     }
 
     public string PathOf(string relative) => Path.Combine(Workspace, relative);
@@ -77,10 +70,5 @@ internal sealed class WatchTestSidecar : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await Sidecar.DisposeAsync();
-        Dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _sidecar.DisposeAsync();
 }
