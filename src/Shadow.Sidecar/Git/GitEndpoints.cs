@@ -45,7 +45,7 @@ internal static class GitEndpoints
 
     private static Task<GitDiffResponse> DiffAsync(GitService git, [FromQuery(Name = "base")] string? baseBranch, string? mergeBase, string? maxBytes,
         CancellationToken cancellationToken) =>
-        git.GetDiffAsync(baseBranch, ParseBool(mergeBase, "mergeBase") ?? true, ParseInt(maxBytes, "maxBytes"), cancellationToken);
+        git.GetDiffAsync(baseBranch, RequestValues.ParseBool(mergeBase, "mergeBase") ?? true, RequestValues.ParseInt(maxBytes, "maxBytes"), cancellationToken);
 
     private static Task<GitCommitResponse> CommitAsync(GitCommitRequest request, GitService git, CancellationToken cancellationToken) =>
         git.CommitAsync(request, cancellationToken);
@@ -54,7 +54,7 @@ internal static class GitEndpoints
         git.PushAsync(request, cancellationToken);
 
     private static Task<GitLogResponse> LogAsync(GitService git, string? limit, [FromQuery(Name = "ref")] string? reference, CancellationToken cancellationToken) =>
-        git.GetLogAsync(ParseInt(limit, "limit"), reference, cancellationToken);
+        git.GetLogAsync(RequestValues.ParseInt(limit, "limit"), reference, cancellationToken);
 
     private static Task<GitHeadResponse> HeadAsync(GitService git, CancellationToken cancellationToken) =>
         git.GetHeadAsync(cancellationToken);
@@ -62,15 +62,4 @@ internal static class GitEndpoints
     private static Task<GitChangedFilesResponse> ChangedFilesAsync(GitService git, [FromQuery(Name = "base")] string? baseBranch,
         CancellationToken cancellationToken) =>
         git.GetChangedFilesAsync(baseBranch, cancellationToken);
-
-    // Query numbers are parsed here rather than by binding, so a bad value gets a detail naming the parameter.
-    internal static int? ParseInt(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? null
-        : int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed
-        : throw SidecarException.BadRequest($"'{name}' must be an integer; got '{value}'.");
-
-    private static bool? ParseBool(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? null
-        : bool.TryParse(value, out var parsed) ? parsed
-        : throw SidecarException.BadRequest($"'{name}' must be true or false; got '{value}'.");
 }

@@ -64,25 +64,10 @@ internal static class TerminalEndpoints
     private static IResult Stream(TerminalBuffer buffer, IHostApplicationLifetime lifetime, long? since,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
     {
-        long from;
-        if (!string.IsNullOrEmpty(lastEventId))
-        {
-            if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out from))
-            {
-                throw SidecarException.BadRequest($"The Last-Event-ID header must be a seq (a non-negative integer); got '{lastEventId}'.");
-            }
-        }
-        else if (since is not null)
-        {
-            from = ValidateSince(since, "since");
-        }
-        else
-        {
-            // Neither: replay what the buffer holds (no gap marker for what it never promised), then live.
-            from = buffer.FirstSeq - 1;
-        }
+        // Neither header nor since: replay what the buffer holds (no gap marker for what it never promised), then live.
+        var from = RequestValues.ResumeAfter(lastEventId, since) ?? buffer.FirstSeq - 1;
 
-        return TypedResults.ServerSentEvents(Follow(buffer, from, lifetime.ApplicationStopping, cancellationToken));
+        return EventStream.Of(Follow(buffer, from, lifetime.ApplicationStopping, cancellationToken), TerminalJsonContext.Default.TerminalEntry);
     }
 
     private static async IAsyncEnumerable<SseItem<TerminalEntry>> Follow(TerminalBuffer buffer, long since, CancellationToken stopping,

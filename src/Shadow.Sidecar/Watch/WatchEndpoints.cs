@@ -30,8 +30,8 @@ internal static class WatchEndpoints
 
     private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, string? since, string? limit)
     {
-        var from = ParseLong(since, "since") ?? 0;
-        var take = ParseLong(limit, "limit") ?? DefaultEventsLimit;
+        var from = RequestValues.ParseLong(since, "since") ?? 0;
+        var take = RequestValues.ParseLong(limit, "limit") ?? DefaultEventsLimit;
         if (from < 0)
         {
             throw SidecarException.BadRequest($"'since' must not be negative (got {from}).");
@@ -49,24 +49,9 @@ internal static class WatchEndpoints
     /// <summary>SSE (<c>ServerSentEventsResult&lt;WatchEvent&gt;</c>): replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
     private static IResult Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
     {
-        var lastEventId = ParseLong(since, "since");
-        var header = context.Request.Headers["Last-Event-ID"].ToString();
-        if (header.Length > 0)
-        {
-            if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                throw SidecarException.BadRequest($"'Last-Event-ID' must be a watch event seq (a non-negative integer); got '{header}'.");
-            }
+        var lastEventId = RequestValues.ResumeAfter(context.Request.Headers["Last-Event-ID"].ToString(), RequestValues.ParseLong(since, "since"));
 
-            lastEventId = parsed;
-        }
-
-        if (lastEventId is < 0)
-        {
-            throw SidecarException.BadRequest($"'since' must not be negative (got {lastEventId}).");
-        }
-
-        return TypedResults.ServerSentEvents(ToItems(watcher.Log.SubscribeAsync(lastEventId, context.RequestAborted), context.RequestAborted));
+        return EventStream.Of(ToItems(watcher.Log.SubscribeAsync(lastEventId, context.RequestAborted), context.RequestAborted), WatchJsonContext.Default.WatchEvent);
     }
 
     private static async IAsyncEnumerable<SseItem<WatchEvent>> ToItems(IAsyncEnumerable<WatchEvent> events,
@@ -87,10 +72,4 @@ internal static class WatchEndpoints
         WatchEventKind.Rescan => "rescan",
         _ => "gap",
     };
-
-    // Parsed here rather than by binding, so a bad value gets a detail naming the parameter.
-    private static long? ParseLong(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? null
-        : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed
-        : throw SidecarException.BadRequest($"'{name}' must be an integer; got '{value}'.");
 }

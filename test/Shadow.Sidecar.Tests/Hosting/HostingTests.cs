@@ -61,6 +61,25 @@ public sealed class HostingTests(SidecarFixture fixture) : IClassFixture<Sidecar
         status.UptimeSeconds.ShouldBeGreaterThanOrEqualTo(0);
     }
 
+    [Theory]
+    [InlineData(SidecarRoutes.Terminal.Stream)]
+    [InlineData(SidecarRoutes.Watch.Stream)]
+    public async Task Stream_WithNothingToSendYet_SendsHeadersAtOnce(string route)
+    {
+        // Arrange: this fixture's sidecar has run no command, so the terminal buffer is empty.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        using var request = new HttpRequestMessage(HttpMethod.Get, route);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        // Act
+        using var response = await fixture.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+    }
+
     [Fact]
     public async Task UnknownRoute_AnswersProblem404()
     {
