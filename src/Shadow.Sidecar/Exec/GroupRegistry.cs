@@ -63,18 +63,8 @@ internal sealed partial class GroupRegistry(string stateDir, ILogger logger)
     }
 
     // Field 22 of /proc/PID/stat: start time in clock ticks since boot.
-    private static string? StartTime(int pid)
-    {
-        var stat = ReadText($"/proc/{pid}/stat");
-        var close = stat?.LastIndexOf(')') ?? -1;
-        if (stat is null || close < 0)
-        {
-            return null;
-        }
-
-        var fields = stat[(close + 2)..].Split(' ');
-        return fields.Length > 19 ? fields[19] : null;
-    }
+    private static string? StartTime(int pid) =>
+        ProcessGroups.StatFields($"/proc/{pid}") is { Length: > 19 } fields ? fields[19] : null;
 
     private static string? ReadText(string path)
     {

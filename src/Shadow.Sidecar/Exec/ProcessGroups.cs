@@ -72,6 +72,21 @@ internal static partial class ProcessGroups
     {
         state = '?';
         pgid = 0;
+        if (StatFields(procDir) is not { Length: >= 3 } fields)
+        {
+            return false;
+        }
+
+        state = fields[0].Length > 0 ? fields[0][0] : '?';
+        return int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out pgid);
+    }
+
+    /// <summary>
+    /// The fields of <c>/proc/PID/stat</c> after the parenthesised command name (so index 0 is field 3, the state);
+    /// null when the process is gone or the file cannot be read. The name may hold spaces and parentheses, hence the last ')'.
+    /// </summary>
+    public static string[]? StatFields(string procDir)
+    {
         string stat;
         try
         {
@@ -79,23 +94,11 @@ internal static partial class ProcessGroups
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
 
         var close = stat.LastIndexOf(')');
-        if (close < 0 || close + 2 >= stat.Length)
-        {
-            return false;
-        }
-
-        var fields = stat[(close + 2)..].Split(' ');
-        if (fields.Length < 3)
-        {
-            return false;
-        }
-
-        state = fields[0].Length > 0 ? fields[0][0] : '?';
-        return int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out pgid);
+        return close < 0 || close + 2 >= stat.Length ? null : stat[(close + 2)..].TrimEnd().Split(' ');
     }
 
     /// <summary>The <c>bash</c> binary on PATH (falls back to <c>/bin/bash</c>).</summary>
