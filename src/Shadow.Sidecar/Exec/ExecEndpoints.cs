@@ -125,20 +125,12 @@ internal static class ExecEndpoints
         long? since, int? limit)
     {
         var command = exec.FindBackground(id);
-        if (since is < 0)
-        {
-            throw SidecarException.BadRequest($"'since' must be a seq, 0 or more (is {since}).");
-        }
 
-        var count = limit ?? Math.Min(1000, options.MaxPageSize);
-        if (count < 1 || count > options.MaxPageSize)
-        {
-            throw SidecarException.BadRequest($"'limit' must be between 1 and {options.MaxPageSize} (is {count}).");
-        }
+        var count = options.PageSize(limit);
 
         // Take the status first: if it says ended, the page below already holds the "exited" entry.
         var info = Describe(command);
-        var from = Math.Max(since ?? 0, command.StartSeq - 1);
+        var from = Math.Max(RequestValues.Since(since), command.StartSeq - 1);
         var page = terminal.Read(from, count, e => string.Equals(e.CommandId, command.Id, StringComparison.Ordinal));
         return new BackgroundOutputResponse(info, page.Entries, page.ScannedThrough, page.HasMore);
     }

@@ -33,6 +33,10 @@ internal static class RequestValues
                 : throw SidecarException.BadRequest($"The Last-Event-ID header must be a seq (a non-negative integer); got '{lastEventIdHeader}'.");
         }
 
-        return since is null or >= 0 ? since : throw SidecarException.BadRequest($"'since' must be a seq, 0 or more (is {since}).");
+        return since is null ? null : Since(since);
     }
+
+    /// <summary>A <c>since</c> cursor: 0 when absent, 400 when negative.</summary>
+    public static long Since(long? since) =>
+        since is null or >= 0 ? since ?? 0 : throw SidecarException.BadRequest($"'since' must be a seq, 0 or more (is {since}).");
 }

@@ -46,12 +46,8 @@ internal static class TerminalEndpoints
 
     private static TerminalHistoryResponse GetHistory(TerminalBuffer buffer, TerminalOptions options, long? since, int? limit)
     {
-        var from = ValidateSince(since, "since");
-        var count = limit ?? Math.Min(1000, options.MaxPageSize);
-        if (count < 1 || count > options.MaxPageSize)
-        {
-            throw SidecarException.BadRequest($"'limit' must be between 1 and {options.MaxPageSize} (is {count}).");
-        }
+        var from = RequestValues.Since(since);
+        var count = options.PageSize(limit);
 
         var page = buffer.Read(from, count);
         return new TerminalHistoryResponse(page.Entries, page.ScannedThrough, page.LastSeq, page.HasMore);
@@ -112,7 +108,4 @@ internal static class TerminalEndpoints
         TerminalStream.System => "system",
         _ => "gap",
     };
-
-    private static long ValidateSince(long? since, string name) =>
-        since is null or >= 0 ? since ?? 0 : throw SidecarException.BadRequest($"'{name}' must be a seq, 0 or more (is {since}).");
 }

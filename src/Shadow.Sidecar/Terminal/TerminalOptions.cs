@@ -15,6 +15,15 @@ internal sealed class TerminalOptions
     /// <summary>Most entries one history page returns (default 10,000).</summary>
     public int MaxPageSize { get; set; } = 10_000;
 
+    /// <summary>The page size a request asks for (default 1,000 or the maximum if smaller); 400 outside 1..<see cref="MaxPageSize"/>.</summary>
+    public int PageSize(int? limit)
+    {
+        var count = limit ?? Math.Min(1000, MaxPageSize);
+        return count >= 1 && count <= MaxPageSize
+            ? count
+            : throw Hosting.SidecarException.BadRequest($"'limit' must be between 1 and {MaxPageSize} (is {count}).");
+    }
+
     public IEnumerable<string> Validate()
     {
         if (MaxEntries is < 2 or > 10_000_000)

@@ -30,12 +30,8 @@ internal static class WatchEndpoints
 
     private static WatchEventsResponse GetEvents(WorkspaceWatcher watcher, string? since, string? limit)
     {
-        var from = RequestValues.ParseLong(since, "since") ?? 0;
+        var from = RequestValues.Since(RequestValues.ParseLong(since, "since"));
         var take = RequestValues.ParseLong(limit, "limit") ?? DefaultEventsLimit;
-        if (from < 0)
-        {
-            throw SidecarException.BadRequest($"'since' must not be negative (got {from}).");
-        }
 
         if (take is < 1 or > MaxEventsLimit)
         {
