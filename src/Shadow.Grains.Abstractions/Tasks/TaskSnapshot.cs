@@ -4,5 +4,28 @@ namespace Shadow.Grains.Abstractions.Tasks;
 /// <param name="Id">The task id; the branch is <c>shadow/task-{Id}</c>.</param>
 /// <param name="Status">The task's status.</param>
 /// <param name="UpdatedAt">When the task last changed.</param>
+/// <param name="OwnerId">The user who owns it.</param>
+/// <param name="Title">Its title.</param>
+/// <param name="RepoUrl">The git remote it works on.</param>
+/// <param name="BaseBranch">The branch it started from (resolved to the remote's default when none was given).</param>
+/// <param name="Branch">Its shadow branch, <c>shadow/task-{Id}</c>.</param>
+/// <param name="Model">The model asked for, if any.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="InitSteps">Every init step with its times and error.</param>
+/// <param name="Error">Why it failed, when <see cref="Status"/> is <see cref="ShadowTaskStatus.Failed"/>.</param>
+/// <param name="MessageCount">How many chat messages it holds.</param>
 [GenerateSerializer, Immutable, Alias("shadow.task-snapshot")]
-public sealed record TaskSnapshot(string Id, ShadowTaskStatus Status, DateTimeOffset UpdatedAt);
+public sealed record TaskSnapshot(
+    string Id,
+    ShadowTaskStatus Status,
+    DateTimeOffset UpdatedAt,
+    string OwnerId,
+    string Title,
+    string RepoUrl,
+    string? BaseBranch,
+    string Branch,
+    string? Model,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<InitStepRecord> InitSteps,
+    string? Error,
+    int MessageCount);

@@ -1,0 +1,26 @@
+namespace Shadow.Grains.Runtime;
+
+/// <summary>
+/// The seam between <c>WorkspaceGrain</c> and whatever runs workspaces (a local sidecar process, a Kubernetes pod, a
+/// microVM). Grains see only this: no runtime-specific type crosses it. Implementations are singletons, safe for
+/// concurrent use, and idempotent per instance id.
+/// </summary>
+public interface IWorkspaceRuntime
+{
+    /// <summary>The configured kind: <c>Local</c>, <c>Kubernetes</c> or <c>MicroVm</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>
+    /// Provisions a workspace for <paramref name="request"/> and answers once its sidecar listens (it may still be
+    /// starting: callers wait for <c>/health</c>). When <see cref="WorkspaceProvisionRequest.PreviousInstanceId"/> names an
+    /// instance whose storage still exists (its process died, the host restarted), the runtime re-attaches that storage;
+    /// otherwise the workspace starts empty and the caller restores it from the shadow branch.
+    /// </summary>
+    Task<WorkspaceHandle> ProvisionAsync(WorkspaceProvisionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the instance's process (pod, VM) is still alive; a cheap local check, not a health probe.</summary>
+    Task<WorkspaceRuntimeStatus> GetStatusAsync(WorkspaceHandle handle, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the instance and, when <paramref name="deleteStorage"/>, removes its storage. Unknown or already gone counts as done.</summary>
+    Task DeleteAsync(WorkspaceHandle handle, bool deleteStorage, CancellationToken cancellationToken = default);
+}
