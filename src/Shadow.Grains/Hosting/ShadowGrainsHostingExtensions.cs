@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Shadow.Grains.Abstractions.Serialization;
+using Shadow.Grains.Sidecar;
+
+namespace Shadow.Grains.Hosting;
+
+/// <summary>Adds Shadow's grains and everything they drive to a silo.</summary>
+public static class ShadowGrainsHostingExtensions
+{
+    /// <summary>Registers the grains' services: options (validated on start), the sidecar client, the workspace runtime chosen by
+    /// <c>Shadow:Runtime:Kind</c> and the store chosen by <c>Shadow:Storage:Kind</c>.</summary>
+    public static ISiloBuilder AddShadowGrains(this ISiloBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddShadowGrains(configuration);
+        return builder;
+    }
+
+    /// <summary>The <see cref="IServiceCollection"/> form of <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/>.</summary>
+    public static IServiceCollection AddShadowGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddShadowSerialization();
+        services.AddOptions<ShadowOptions>().Bind(configuration.GetSection(ShadowOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSidecarClient(configuration);
+        return services;
+    }
+}
