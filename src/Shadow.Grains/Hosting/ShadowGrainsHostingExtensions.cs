@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Sidecar;
 
