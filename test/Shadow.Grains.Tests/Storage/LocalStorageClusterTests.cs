@@ -19,18 +19,26 @@ public sealed class LocalStorageClusterTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
+    private async Task<InProcessTestCluster> StartClusterAsync(string? dataDir = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = _serviceId;
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => silo
-            .UseShadowLocalStorage(_folder.Combine("data"))
+            .UseShadowLocalStorage(dataDir ?? _folder.Combine("data"))
             .ConfigureServices(services => services.AddShadowSerialization()));
         builder.ConfigureClient(client => client.ConfigureServices(services => services.AddShadowSerialization()));
         var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
+        try
+        {
+            await cluster.DeployAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task StopAsync(InProcessTestCluster cluster)
@@ -74,5 +82,24 @@ public sealed class LocalStorageClusterTests : IDisposable
         {
             await StopAsync(second);
         }
+    }
+
+    [Fact]
+    public async Task UseShadowLocalStorage_DataDirCannotBeCreated_SiloStartFailsNamingShadowDataDir()
+    {
+        var file = _folder.Combine("a-file");
+        await File.WriteAllTextAsync(file, "x", Ct);
+
+        // Act
+        var error = await Should.ThrowAsync<Exception>(() => StartClusterAsync(Path.Combine(file, "data")));
+
+        // Assert
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        messages.ShouldContain(m => m.Contains("Shadow:DataDir", StringComparison.Ordinal), string.Join(" | ", messages));
     }
 }
