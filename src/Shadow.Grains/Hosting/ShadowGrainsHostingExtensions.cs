@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
+using Shadow.Grains.Runtime.Local;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
 using Shadow.Grains.Terminals;
@@ -14,17 +16,20 @@ public static class ShadowGrainsHostingExtensions
 {
     /// <summary>Registers the grains' services: options (validated on start), the sidecar client, the workspace runtime chosen by
     /// <c>Shadow:Runtime:Kind</c> and the store chosen by <c>Shadow:Storage:Kind</c>.</summary>
+    /// <exception cref="OptionsValidationException">A kind is unknown or not available yet; the message names the setting.</exception>
     public static ISiloBuilder AddShadowGrains(this ISiloBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         builder.Services.AddShadowGrains(configuration);
-        var storage = configuration.GetSection(ShadowOptions.SectionName).Get<ShadowOptions>() ?? new ShadowOptions();
-        builder.UseShadowLocalStorage(storage.DataDirFullPath);
+        var storage = Read<ShadowStorageOptions>(configuration, ShadowStorageOptions.SectionName);
+        Check(storage, new ShadowStorageOptionsValidator());
+        var shadow = Read<ShadowOptions>(configuration, ShadowOptions.SectionName);
+        builder.UseShadowLocalStorage(shadow.DataDirFullPath);
         return builder;
     }
 
-    /// <summary>The <see cref="IServiceCollection"/> form of <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/>.</summary>
+    /// <summary>The <see cref="IServiceCollection"/> form of <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/> (everything but storage).</summary>
     public static IServiceCollection AddShadowGrains(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -34,6 +39,24 @@ public static class ShadowGrainsHostingExtensions
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeedOptions>().Bind(configuration.GetSection(FeedOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSidecarClient(configuration);
+
+        var runtime = Read<ShadowRuntimeOptions>(configuration, ShadowRuntimeOptions.SectionName);
+        Check(runtime, new ShadowRuntimeOptionsValidator());
+        services.AddLocalWorkspaceRuntime();
         return services;
+    }
+
+    private static T Read<T>(IConfiguration configuration, string section)
+        where T : class, new() =>
+        configuration.GetSection(section).Get<T>() ?? new T();
+
+    private static void Check<T>(T options, IValidateOptions<T> validator)
+        where T : class
+    {
+        var result = validator.Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(T), result.Failures);
+        }
     }
 }

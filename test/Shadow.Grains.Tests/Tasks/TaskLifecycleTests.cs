@@ -41,7 +41,7 @@ public sealed class TaskLifecycleTests
 
         using var bare = new Repository(remote);
         bare.Branches["shadow/task-t1"].ShouldNotBeNull().Tip.Sha.ShouldBe(bare.Branches["main"].Tip.Sha);
-        (await shadow.Task("t1").GetMessagesAsync()).Single().Content.ShouldBe("do the thing");
+        (await shadow.Task("t1").GetMessagesAsync(Ct)).Single().Content.ShouldBe("do the thing");
     }
 
     [Fact]

@@ -58,8 +58,9 @@ internal static class SidecarLocator
             return File.Exists(Path.Combine(directory, ProgramName + ".runtimeconfig.json")) ? dll : null;
         }
 
+        // An apphost (copied with a project reference) has a runtimeconfig and needs its .dll; a Native AOT binary stands alone.
         var native = Path.Combine(directory, ProgramName);
-        return File.Exists(native) ? native : null;
+        return File.Exists(native) && !File.Exists(Path.Combine(directory, ProgramName + ".runtimeconfig.json")) ? native : null;
     }
 
     /// <summary>The nearest folder at or above <paramref name="start"/> that holds <c>Shadow.sln</c>.</summary>
