@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using Shadow.Grains.Runtime;
 using Shadow.Grains.Runtime.Local;
+using Shadow.Sidecar.Contracts;
 using Shadow.Testing;
 using Shouldly;
 
@@ -73,5 +76,21 @@ public sealed class LeftoverCleanupTests
         records.ReadWarm().ShouldBeEmpty();
         File.Exists(data.Combine("workspaces", realId, "work.txt")).ShouldBeTrue();
         Directory.Exists(data.Combine("sidecar-state", realId)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task StartAsync_AfterAnEarlyProvision_LeavesThatSidecarRunning()
+    {
+        await using var harness = LocalRuntimeHarness.Create();
+        var handle = await harness.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("task-early"), Ct);
+
+        // Act: its record looks exactly like a leftover's.
+        await harness.Runtime.StartAsync(Ct);
+
+        // Assert
+        (await harness.Runtime.GetStatusAsync(handle, Ct)).State.ShouldBe(WorkspaceRuntimeState.Running);
+        using var http = LocalRuntimeHarness.Http(handle);
+        (await http.GetAsync(SidecarRoutes.Health, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        new RuntimeRecords(harness.Data.Path).ReadChildren().ShouldHaveSingleItem();
     }
 }

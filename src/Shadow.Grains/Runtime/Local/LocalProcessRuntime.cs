@@ -464,8 +464,15 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
     private async Task EndLeftoversAsync(CancellationToken cancellationToken)
     {
         List<(int Pid, string StartTime)> signalled = [];
+        // Children this runtime started already (a provision that came before the start) are not leftovers.
+        var ours = _running.Keys.Select(c => c.ProcessId).ToHashSet();
         foreach (var (pid, startTime, path) in _records.ReadChildren())
         {
+            if (ours.Contains(pid))
+            {
+                continue;
+            }
+
             if (pid > 1 && UnixProcess.IsRunning(pid, startTime))
             {
                 LogWarningLeftover(pid);
