@@ -2,7 +2,7 @@ namespace Shadow.Gateway.Contracts;
 
 /// <summary>Body of <c>POST /api/tasks/{id}/messages</c>: a follow-up (queued while a turn runs).</summary>
 /// <param name="Content">The message text (at most 100 KB).</param>
-public sealed record PostMessageRequest(string? Content);
+public sealed record PostMessageRequest(string? Content = null);
 
 /// <summary>One chat message.</summary>
 /// <param name="Id">Its id, unique within the task.</param>
