@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Sidecar;
+using Shadow.Grains.Terminals;
+using Shadow.Grains.Workspaces;
 
 namespace Shadow.Grains.Hosting;
 
@@ -25,6 +27,8 @@ public static class ShadowGrainsHostingExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddShadowSerialization();
         services.AddOptions<ShadowOptions>().Bind(configuration.GetSection(ShadowOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FeedOptions>().Bind(configuration.GetSection(FeedOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSidecarClient(configuration);
         return services;
     }

@@ -1,0 +1,39 @@
+using Shadow.Grains.Abstractions.Workspaces;
+
+namespace Shadow.Grains.Workspaces;
+
+/// <summary>
+/// The workspace's lifecycle, driven by its task's init steps and archive. Internal to the silo (it is not part of the
+/// public contract): <c>TaskGrain</c> calls it, and the feed grains ask it for the current sidecar.
+/// </summary>
+[Alias("shadow.workspace-lifecycle")]
+public interface IWorkspaceLifecycleGrain : IGrainWithStringKey
+{
+    /// <summary>PrepareWorkspace: records what the workspace holds (idempotent for the same spec).</summary>
+    Task ConfigureAsync(WorkspaceSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>CreateWorkspace: provisions an instance through the runtime unless one runs (idempotent).</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<WorkspaceInfo> CreateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>WaitSidecarReady: waits until the sidecar answers its health check.</summary>
+    [ResponseTimeout("00:35:00")]
+    Task<WorkspaceInfo> WaitReadyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>CloneRepository: clones the repository at the base branch (no-op when the workspace already holds it); answers the resolved base branch.</summary>
+    [ResponseTimeout("01:00:00")]
+    Task<WorkspaceInfo> CloneAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>CreateShadowBranch: creates <c>shadow/task-{id}</c> from the base branch, checks it out and pushes it (idempotent).</summary>
+    [ResponseTimeout("00:30:00")]
+    Task<WorkspaceInfo> CreateShadowBranchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the running instance but keeps its storage (init failed: nothing is left running; a retry re-attaches it).</summary>
+    Task ReleaseAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Destroys the workspace for good (archive); idempotent.</summary>
+    Task DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The current sidecar when the workspace is ready, else null (never provisions).</summary>
+    Task<SidecarConnection?> GetConnectionAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Shadow.Grains.Abstractions.Serialization;
+using Shadow.Grains.Abstractions.Tasks;
+using Shadow.Grains.Hosting;
+using Shadow.Grains.Runtime;
+using Shadow.Testing;
+using Shouldly;
+
+namespace Shadow.Grains.Tests;
+
+/// <summary>
+/// A real Shadow silo for end-to-end grain tests: <see cref="InProcessTestCluster"/> with the durable local store on a temp
+/// data folder and the Local runtime (real sidecar processes), plus bare git remotes on disk. <see cref="RestartAsync"/>
+/// stops the whole cluster and starts a new one on the same data folder, like a host restart.
+/// </summary>
+public sealed class ShadowCluster : IAsyncDisposable
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _time;
+    private readonly string _serviceId = "shadow-test-" + Guid.NewGuid().ToString("N")[..8];
+
+    private ShadowCluster(TempDirectory root, Dictionary<string, string?> settings, TimeProvider? time)
+    {
+        Root = root;
+        _settings = settings;
+        _time = time;
+    }
+
+    public TempDirectory Root { get; }
+
+    public string DataDir => Root.Combine("data");
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Starts a one-silo cluster; <paramref name="settings"/> override Shadow's configuration (e.g. <c>Shadow:Runtime:Local:WarmPoolSize</c>).</summary>
+    public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        var root = new TempDirectory("shadow-grains");
+        var all = new Dictionary<string, string?>
+        {
+            ["Shadow:DataDir"] = root.Combine("data"),
+            ["Shadow:Runtime:Local:WarmPoolSize"] = "0",
+            ["Shadow:Workspace:HealthInterval"] = "00:00:00.500",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var cluster = new ShadowCluster(root, all, time);
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>Stops every silo and starts a new cluster on the same data folder.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await DeployAsync();
+    }
+
+    /// <summary>A bare remote under the test folder holding <paramref name="files"/> on <paramref name="branch"/>.</summary>
+    public string CreateRemote(string name, IReadOnlyDictionary<string, string>? files = null, string branch = "main") =>
+        GitRepos.CreateBareRemote(Root.Combine("remotes", name + ".git"), files ?? new Dictionary<string, string> { ["README.md"] = "# hello\n" }, branch);
+
+    public ITaskGrain Task(string id) => Client.GetGrain<ITaskGrain>(id);
+
+    public IWorkspaceRuntime Runtime => Cluster.Silos[0].ServiceProvider.GetRequiredService<IWorkspaceRuntime>();
+
+    /// <summary>Creates a task and waits until its init ends (idle or failed).</summary>
+    public async Task<TaskSnapshot> CreateAndWaitAsync(string id, string repoUrl, string? baseBranch = null, string prompt = "do the thing", string owner = "alice")
+    {
+        var created = await Task(id).CreateAsync(new CreateTaskCommand(owner, repoUrl, baseBranch, prompt));
+        created.Status.ShouldBe(ShadowTaskStatus.Initializing);
+        return await WaitForInitAsync(id);
+    }
+
+    /// <summary>Waits (bounded) until the task is no longer initializing.</summary>
+    public async Task<TaskSnapshot> WaitForInitAsync(string id, TimeSpan? timeout = null)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var snapshot = await Task(id).GetAsync();
+            if (snapshot.Status != ShadowTaskStatus.Initializing)
+            {
+                return snapshot;
+            }
+
+            if (deadline.Elapsed > limit)
+            {
+                throw new TimeoutException($"Task {id} still initializing after {limit}: {string.Join(", ", snapshot.InitSteps.Select(s => $"{s.Step}={s.Status}"))}");
+            }
+
+            await System.Threading.Tasks.Task.Delay(25);
+        }
+    }
+
+    private async Task DeployAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        // The same ids on every restart: the local store keys state and reminders by service id.
+        builder.Options.ServiceId = _serviceId;
+        builder.Options.ClusterId = _serviceId;
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddShadowGrains(silo.Configuration);
+            if (_time is not null)
+            {
+                silo.Services.Replace(ServiceDescriptor.Singleton(_time));
+            }
+        });
+        builder.ConfigureClient(client => client.Services.AddShadowSerialization());
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    private async Task StopAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            Root.Dispose();
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using LibGit2Sharp;
+using Shadow.Grains.Abstractions.Errors;
+using Shadow.Grains.Abstractions.Tasks;
+using Shadow.Grains.Abstractions.Terminals;
+using Shadow.Grains.Abstractions.Workspaces;
+using Shadow.Grains.Runtime;
+using Shadow.Sidecar.Contracts.Exec;
+using Shadow.Sidecar.Contracts.Files;
+using Shadow.Sidecar.Contracts.Terminal;
+using Shouldly;
+
+namespace Shadow.Grains.Tests.Tasks;
+
+/// <summary>End to end through the grains: real silo, real local runtime (sidecar processes), real bare git remotes.</summary>
+public sealed class TaskLifecycleTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Create_OnBareRemote_RunsEveryInitStepAndPushesTheShadowBranch()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", new Dictionary<string, string> { ["a.txt"] = "alpha\n", ["src/b.txt"] = "beta\n" });
+
+        // Act
+        var task = await shadow.CreateAndWaitAsync("t1", remote, "main");
+
+        // Assert
+        task.Status.ShouldBe(ShadowTaskStatus.Idle, task.Error);
+        task.Branch.ShouldBe("shadow/task-t1");
+        task.BaseBranch.ShouldBe("main");
+        task.InitSteps.Select(s => s.Step).ShouldBe(Enum.GetValues<InitStepKind>());
+        foreach (var step in task.InitSteps)
+        {
+            step.Status.ShouldBe(InitStepStatus.Succeeded);
+            step.Attempts.ShouldBe(1);
+            step.StartedAt.ShouldNotBeNull();
+            step.EndedAt.ShouldNotBeNull();
+            step.EndedAt!.Value.ShouldBeGreaterThanOrEqualTo(step.StartedAt!.Value);
+        }
+
+        using var bare = new Repository(remote);
+        bare.Branches["shadow/task-t1"].ShouldNotBeNull().Tip.Sha.ShouldBe(bare.Branches["main"].Tip.Sha);
+        (await shadow.Task("t1").GetMessagesAsync()).Single().Content.ShouldBe("do the thing");
+    }
+
+    [Fact]
+    public async Task Create_WithoutBaseBranch_UsesTheRemotesDefaultBranch()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", branch: "trunk");
+
+        var task = await shadow.CreateAndWaitAsync("t2", remote, baseBranch: null);
+
+        task.Status.ShouldBe(ShadowTaskStatus.Idle, task.Error);
+        task.BaseBranch.ShouldBe("trunk");
+    }
+
+    [Fact]
+    public async Task ToolCalls_GoThroughTheWorkspaceGrainToItsSidecar_AndTheTerminalFollows()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", new Dictionary<string, string> { ["a.txt"] = "alpha\n" });
+        (await shadow.CreateAndWaitAsync("t3", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t3");
+
+        // Act
+        (await workspace.ReadFileAsync("a.txt", cancellationToken: Ct)).Content.ShouldBe("alpha\n");
+        await workspace.WriteFileAsync(new WriteFileRequest("notes/n.txt", "hello from the grain\n"), Ct);
+        var exec = await workspace.ExecAsync(new ExecRequest("cat notes/n.txt; echo marker-$((6*7))"), Ct);
+        var status = await workspace.GitStatusAsync(Ct);
+
+        // Assert
+        exec.ExitCode.ShouldBe(0);
+        exec.Stdout.ShouldContain("hello from the grain");
+        exec.Stdout.ShouldContain("marker-42");
+        status.Files.ShouldContain(f => f.Path == "notes/n.txt");
+        var terminal = shadow.Client.GetGrain<ITerminalGrain>("t3");
+        var lines = await ReadTerminalUntilAsync(terminal, 0, e => e.Text.Contains("marker-42", StringComparison.Ordinal));
+        lines.Select(e => e.Seq).ShouldBeInOrder(SortDirection.Ascending);
+        lines[0].Seq.ShouldBe(1);
+
+        // A reader that reconnects after seq k gets exactly the entries after k.
+        var k = lines[0].Seq;
+        var replay = await ReadTerminalUntilAsync(terminal, k, e => e.Text.Contains("marker-42", StringComparison.Ordinal));
+        replay[0].Seq.ShouldBe(k + 1);
+    }
+
+    [Fact]
+    public async Task Create_RepositoryThatDoesNotExist_FailsAtCloneWithClearErrorAndLeavesNothingRunning()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var missing = shadow.Root.Combine("remotes", "nope.git");
+
+        var task = await shadow.CreateAndWaitAsync("t4", missing, "main");
+
+        task.Status.ShouldBe(ShadowTaskStatus.Failed);
+        var clone = task.InitSteps.Single(s => s.Step == InitStepKind.CloneRepository);
+        clone.Status.ShouldBe(InitStepStatus.Failed);
+        clone.Error.ShouldNotBeNull().ShouldContain("does not exist");
+        task.Error.ShouldNotBeNull().ShouldStartWith("CloneRepository failed:");
+        task.InitSteps.Where(s => s.Step > InitStepKind.CloneRepository).ShouldAllBe(s => s.Status == InitStepStatus.Pending);
+        var info = await shadow.Client.GetGrain<IWorkspaceGrain>("t4").GetInfoAsync(Ct);
+        info.InstanceId.ShouldBeNull();
+        ShouldHaveNoSidecarRunning(shadow);
+    }
+
+    [Fact]
+    public async Task Create_BranchThatDoesNotExist_FailsAtCloneNamingTheBranch()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+
+        var task = await shadow.CreateAndWaitAsync("t5", remote, "no-such-branch");
+
+        task.Status.ShouldBe(ShadowTaskStatus.Failed);
+        task.InitSteps.Single(s => s.Step == InitStepKind.CloneRepository).Error.ShouldNotBeNull().ShouldContain("no-such-branch");
+        ShouldHaveNoSidecarRunning(shadow);
+    }
+
+    [Fact]
+    public async Task RetryInit_AfterTheRemoteAppears_ResumesFromTheFailedStep()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var path = shadow.Root.Combine("remotes", "later.git");
+        (await shadow.CreateAndWaitAsync("t6", path, "main")).Status.ShouldBe(ShadowTaskStatus.Failed);
+        shadow.CreateRemote("later");
+
+        // Act
+        await shadow.Task("t6").RetryInitAsync(Ct);
+        var task = await shadow.WaitForInitAsync("t6");
+
+        // Assert
+        task.Status.ShouldBe(ShadowTaskStatus.Idle, task.Error);
+        task.Error.ShouldBeNull();
+        task.InitSteps.Where(s => s.Step < InitStepKind.CloneRepository).ShouldAllBe(s => s.Attempts == 1);
+        task.InitSteps.Single(s => s.Step == InitStepKind.CloneRepository).Attempts.ShouldBe(2);
+        await Should.ThrowAsync<TaskConflictException>(() => shadow.Task("t6").RetryInitAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SidecarKilled_NextCallRestoresTheWorkspace_KeepingItsFiles()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+        (await shadow.CreateAndWaitAsync("t7", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t7");
+        await workspace.WriteFileAsync(new WriteFileRequest("wip.txt", "not committed yet\n"), Ct);
+        var before = await workspace.GetInfoAsync(Ct);
+        KillSidecar(before.InstanceId!);
+
+        // Act: the next call finds the sidecar dead and brings the workspace back.
+        var read = await workspace.ReadFileAsync("wip.txt", cancellationToken: Ct);
+
+        // Assert
+        read.Content.ShouldBe("not committed yet\n");
+        var after = await workspace.GetInfoAsync(Ct);
+        after.Phase.ShouldBe(WorkspacePhase.Ready);
+        after.ProvisionCount.ShouldBe(before.ProvisionCount + 1);
+    }
+
+    [Fact]
+    public async Task SidecarKilledAndStorageLost_WorkspaceIsRestoredFromTheShadowBranch()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", new Dictionary<string, string> { ["a.txt"] = "alpha\n" });
+        (await shadow.CreateAndWaitAsync("t8", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t8");
+        // Put a commit on the shadow branch that the base branch does not have.
+        var commit = await workspace.ExecAsync(new ExecRequest(
+            "echo pushed > on-branch.txt && git add -A && git -c user.name=t -c user.email=t@t commit -qm branch-work && git push -q origin shadow/task-t8"), Ct);
+        commit.ExitCode.ShouldBe(0, commit.Stderr);
+        var before = await workspace.GetInfoAsync(Ct);
+        KillSidecar(before.InstanceId!);
+        Directory.Delete(Path.Combine(shadow.DataDir, "workspaces", before.InstanceId!), recursive: true);
+
+        // Act
+        var read = await workspace.ReadFileAsync("on-branch.txt", cancellationToken: Ct);
+
+        // Assert
+        read.Content.ShouldBe("pushed\n");
+        var status = await workspace.GitStatusAsync(Ct);
+        status.Branch.ShouldBe("shadow/task-t8");
+        (await workspace.GetInfoAsync(Ct)).InstanceId.ShouldNotBe(before.InstanceId);
+    }
+
+    [Fact]
+    public async Task Archive_DestroysTheWorkspace_AndLaterWorkspaceCallsConflict()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+        (await shadow.CreateAndWaitAsync("t9", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var instance = (await shadow.Client.GetGrain<IWorkspaceGrain>("t9").GetInfoAsync(Ct)).InstanceId!;
+
+        var archived = await shadow.Task("t9").ArchiveAsync(Ct);
+
+        archived.Status.ShouldBe(ShadowTaskStatus.Archived);
+        (await shadow.Task("t9").ArchiveAsync(Ct)).Status.ShouldBe(ShadowTaskStatus.Archived);
+        await Should.ThrowAsync<TaskConflictException>(() => shadow.Client.GetGrain<IWorkspaceGrain>("t9").ReadFileAsync("README.md", cancellationToken: Ct));
+        await Should.ThrowAsync<TaskConflictException>(() => shadow.Task("t9").PostMessageAsync("more", Ct));
+        Directory.Exists(Path.Combine(shadow.DataDir, "workspaces", instance)).ShouldBeFalse();
+        ShouldHaveNoSidecarRunning(shadow);
+        using var bare = new Repository(remote);
+        bare.Branches["shadow/task-t9"].ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task HostRestart_KeepsTaskMessagesAndTerminal_AndTheWorkspaceComesBackOnFirstUse()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+        (await shadow.CreateAndWaitAsync("t10", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        await shadow.Task("t10").PostMessageAsync("a follow-up", Ct);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t10");
+        await workspace.WriteFileAsync(new WriteFileRequest("kept.txt", "kept\n"), Ct);
+        await workspace.ExecAsync(new ExecRequest("echo before-restart"), Ct);
+        var terminal = shadow.Client.GetGrain<ITerminalGrain>("t10");
+        await ReadTerminalUntilAsync(terminal, 0, e => e.Text.Contains("before-restart", StringComparison.Ordinal));
+        await Task.Delay(1500, Ct); // let the feed's flush timer (1 s) write its state before the stop
+
+        // Act
+        await shadow.RestartAsync();
+
+        // Assert
+        var task = await shadow.Task("t10").GetAsync(Ct);
+        task.Status.ShouldBe(ShadowTaskStatus.Idle);
+        task.InitSteps.ShouldAllBe(s => s.Status == InitStepStatus.Succeeded);
+        (await shadow.Task("t10").GetMessagesAsync(Ct)).Select(m => m.Content).ShouldBe(["do the thing", "a follow-up"]);
+        var history = await shadow.Client.GetGrain<ITerminalGrain>("t10").GetHistoryAsync(0, 1000, Ct);
+        history.Entries.ShouldContain(e => e.Text.Contains("before-restart", StringComparison.Ordinal));
+        var read = await shadow.Client.GetGrain<IWorkspaceGrain>("t10").ReadFileAsync("kept.txt", cancellationToken: Ct);
+        read.Content.ShouldBe("kept\n");
+    }
+
+    [Fact]
+    public async Task UnknownTask_ThrowsTaskNotFound()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+
+        await Should.ThrowAsync<TaskNotFoundException>(() => shadow.Task("nope").GetAsync(Ct));
+        await Should.ThrowAsync<TaskNotFoundException>(() => shadow.Task("nope").GetMessagesAsync(Ct));
+        await Should.ThrowAsync<WorkspaceUnavailableException>(() => shadow.Client.GetGrain<IWorkspaceGrain>("nope").ReadFileAsync("x", cancellationToken: Ct));
+    }
+
+    private static async Task<List<TerminalEntry>> ReadTerminalUntilAsync(ITerminalGrain terminal, long since, Func<TerminalEntry, bool> until)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        var seen = new List<TerminalEntry>();
+        await foreach (var entry in terminal.FollowAsync(since).WithCancellation(cts.Token))
+        {
+            seen.Add(entry);
+            if (until(entry))
+            {
+                return seen;
+            }
+        }
+
+        throw new TimeoutException($"The terminal never showed the expected entry; saw: {string.Join(" | ", seen.Select(e => e.Text))}");
+    }
+
+    private static void KillSidecar(string instanceId)
+    {
+        foreach (var pid in SidecarPids(instanceId))
+        {
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+            System.Diagnostics.Process.GetProcessById(pid).WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>Sidecar processes whose command line names the instance's workspace folder.</summary>
+    private static List<int> SidecarPids(string instanceId) =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal) && cmd.Contains("/workspaces/" + instanceId, StringComparison.Ordinal))];
+
+    private static string? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void ShouldHaveNoSidecarRunning(ShadowCluster shadow)
+    {
+        var data = shadow.DataDir;
+        var running = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains(data, StringComparison.Ordinal) && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal))
+            .ToList();
+        running.ShouldBeEmpty($"sidecars still running under {data}");
+    }
+}
