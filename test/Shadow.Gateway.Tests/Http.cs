@@ -43,7 +43,7 @@ internal static class Http
 
     /// <summary>Reads server-sent events until <paramref name="count"/> arrived (or the stream ended).</summary>
     public static async Task<List<(string? Id, string? Event, string Data)>> ReadEventsAsync(this HttpClient client, HttpRequestMessage request,
-        int count, TimeSpan? timeout = null)
+        int count, TimeSpan? timeout = null, Func<(string? Id, string? Event, string Data), bool>? stopWhen = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(20));
@@ -61,6 +61,10 @@ internal static class Http
                 if (data.Length > 0)
                 {
                     events.Add((id, name, data.ToString()));
+                    if (stopWhen?.Invoke(events[^1]) == true)
+                    {
+                        break;
+                    }
                 }
 
                 (id, name) = (null, null);
