@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Shadow.Grains.Runtime.Local;
 
 namespace Shadow.Testing;
 
@@ -74,7 +75,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>Starts the process and waits for its listening line.</summary>
     public static ProcessStartInfo CreateStartInfo(string workspace, string stateDir, string token, IEnumerable<string> extraArgs, string urls = "http://127.0.0.1:0")
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(SidecarLocator.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -195,23 +196,10 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     private static string LocateSidecar()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Shadow.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException($"Cannot find Shadow.sln above {AppContext.BaseDirectory}.");
-        }
-
-#if DEBUG
-        const string Configuration = "debug";
-#else
-        const string Configuration = "release";
-#endif
-        var dll = System.IO.Path.Combine(dir.FullName, "artifacts", "bin", "Shadow.Sidecar", Configuration, "Shadow.Sidecar.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the sidecar first: {dll} is missing.", dll);
+        // Always the fresh build output of this checkout (never a Native AOT publish, which may be stale).
+        var root = SidecarLocator.FindRepositoryRoot(AppContext.BaseDirectory)
+            ?? throw new InvalidOperationException($"Cannot find Shadow.sln above {AppContext.BaseDirectory}.");
+        return SidecarLocator.FindBuildOutput(root)
+            ?? throw new FileNotFoundException($"Build the sidecar first: no {SidecarLocator.ProgramName}.dll under {System.IO.Path.Combine(root, "artifacts", "bin", SidecarLocator.ProgramName)}.");
     }
 }

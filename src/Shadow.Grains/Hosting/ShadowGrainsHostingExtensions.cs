@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Sidecar;
+using Shadow.Grains.Storage;
 using Shadow.Grains.Terminals;
 using Shadow.Grains.Workspaces;
 
@@ -16,7 +17,10 @@ public static class ShadowGrainsHostingExtensions
     public static ISiloBuilder AddShadowGrains(this ISiloBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
         builder.Services.AddShadowGrains(configuration);
+        var storage = configuration.GetSection(ShadowOptions.SectionName).Get<ShadowOptions>() ?? new ShadowOptions();
+        builder.UseShadowLocalStorage(storage.DataDirFullPath);
         return builder;
     }
 

@@ -23,6 +23,7 @@ internal static class SidecarHosting
     {
         ["--workspace"] = "Sidecar:Workspace",
         ["--state-dir"] = "Sidecar:StateDir",
+        ["--parent-pid"] = "Sidecar:ParentPid",
     };
 
     // Start-up garbage (configuration, DI, routing, OpenAPI metadata) is most of an idle sidecar's heap; one aggressive,
@@ -78,6 +79,10 @@ internal static class SidecarHosting
         builder.Services.AddExec();
         builder.Services.AddGit();
         builder.Services.AddWatch();
+        if (options.ParentProcessId is not null)
+        {
+            builder.Services.AddHostedService<ParentWatcher>();
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Shadow.Sidecar.Exec;
 using Shadow.Sidecar.Files;
 using Shadow.Sidecar.Search;
@@ -22,6 +23,16 @@ internal sealed class SidecarOptions
 
     /// <summary>The bearer token; only from <c>SHADOW_SIDECAR_TOKEN</c>, never from a file.</summary>
     public string Token { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The process this sidecar lives for (<c>--parent-pid</c>); once it is gone the sidecar stops gracefully. Kept as text
+    /// so that a value that is not a number is reported by <see cref="Validate"/> instead of failing the binder.
+    /// </summary>
+    public string? ParentPid { get; set; }
+
+    /// <summary><see cref="ParentPid"/> as a process id; null when not set or not a positive integer.</summary>
+    public int? ParentProcessId =>
+        int.TryParse(ParentPid, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
 
     /// <summary>Largest request body accepted, in bytes (default 64 MiB); larger answers 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
@@ -61,6 +72,18 @@ internal sealed class SidecarOptions
         else if (Token.Length is < MinTokenLength or > MaxTokenLength)
         {
             errors.Add($"{TokenVariable} is {Token.Length} characters long; use {MinTokenLength} to {MaxTokenLength} characters.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(ParentPid))
+        {
+            if (ParentProcessId is not { } parent)
+            {
+                errors.Add($"--parent-pid '{ParentPid}' is not a process id (or Sidecar:ParentPid): use the positive integer pid of the process this sidecar lives for.");
+            }
+            else if (!ParentWatcher.IsRunning(parent))
+            {
+                errors.Add($"--parent-pid {parent}: no such process; the sidecar would stop at once. Pass the pid of a running process.");
+            }
         }
 
         if (MaxRequestBodyBytes < 1024)

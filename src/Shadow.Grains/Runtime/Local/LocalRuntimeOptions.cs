@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Shadow.Grains.Runtime.Local;
+
+/// <summary>How the local runtime runs sidecars as child processes of the host (<c>Shadow:Runtime:Local:*</c>).</summary>
+public sealed class LocalRuntimeOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Shadow:Runtime:Local";
+
+    /// <summary>
+    /// The sidecar to start: a Native AOT <c>Shadow.Sidecar</c> binary, or <c>Shadow.Sidecar.dll</c> (run with <c>dotnet</c>).
+    /// Empty: next to the host's assembly, else the build output of the Shadow checkout the host runs from
+    /// (<c>artifacts/publish/Shadow.Sidecar/*/</c> Native AOT first, then <c>artifacts/bin/Shadow.Sidecar/&lt;config&gt;/</c>).
+    /// </summary>
+    public string? SidecarPath { get; set; }
+
+    /// <summary>Sidecars kept started on fresh empty workspaces, so a new workspace does not wait for a process start (0 turns the pool off).</summary>
+    [Range(0, 64, ErrorMessage = SectionName + ":WarmPoolSize must be between 0 and 64.")]
+    public int WarmPoolSize { get; set; } = 2;
+
+    /// <summary>How long a sidecar may take from spawn to listening before the start counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = SectionName + ":StartTimeout must be between 1 second and 10 minutes.")]
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a sidecar gets after SIGTERM (to end its commands and flush) before it is killed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = SectionName + ":StopGracePeriod must be between 0 and 5 minutes.")]
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+}
