@@ -8,6 +8,6 @@ internal static class KnownIssues
         + "through a grain call (NotSupportedException in the JSON codec). Add [JsonSerializable(typeof(ExecStreamEvent))] there.";
 
     public const string GrainsNotHostable =
-        "AddShadowGrains on main registers neither the 'shadow' grain storage (UseShadowLocalStorage) nor an IWorkspaceRuntime "
-        + "(the Local runtime is still on feat/localruntime), so the real grains cannot run in the co-hosted silo yet.";
+        "AddShadowGrains on main registers the local store but no IWorkspaceRuntime yet (AddLocalWorkspaceRuntime exists but is "
+        + "not called), so the real grains cannot provision a workspace in the co-hosted silo.";
 }
