@@ -1,9 +1,11 @@
+using Shadow.Gateway.Hosting;
+
+// The HTTP API over the grains; by default it co-hosts the silo (see Hosting/GatewayHostingExtensions.cs).
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.AddShadowGateway();
+
 var app = builder.Build();
-app.MapOpenApi();
-app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }));
+app.MapShadowGateway();
 await app.RunAsync();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -1,0 +1,13 @@
+namespace Shadow.Gateway.Contracts;
+
+/// <summary>Body of <c>POST /api/tasks/{id}/messages</c>: a follow-up (queued while a turn runs).</summary>
+/// <param name="Content">The message text (at most 100 KB).</param>
+public sealed record PostMessageRequest(string? Content = null);
+
+/// <summary>One chat message.</summary>
+/// <param name="Id">Its id, unique within the task.</param>
+/// <param name="Sequence">Its position, from 1.</param>
+/// <param name="Role">user, assistant, tool or system.</param>
+/// <param name="Content">Its text.</param>
+/// <param name="CreatedAt">When it was added.</param>
+public sealed record MessageResponse(string Id, long Sequence, ChatRoleValue Role, string Content, DateTimeOffset CreatedAt);

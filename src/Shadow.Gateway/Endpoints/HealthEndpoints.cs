@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans.Runtime;
+using Shadow.Gateway.Contracts;
+
+namespace Shadow.Gateway.Endpoints;
+
+/// <summary><c>GET /healthz</c>: liveness and readiness (the co-hosted silo is an active cluster member). No auth.</summary>
+internal static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", GetHealth).WithName("Health").WithSummary("Liveness and readiness").WithTags("Health").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    private static Results<Ok<HealthResponse>, ProblemHttpResult> GetHealth(IClusterMembershipService membership, ILocalSiloDetails silo)
+    {
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        var name = status.ToString().ToLowerInvariant();
+        return status == SiloStatus.Active
+            ? TypedResults.Ok(new HealthResponse("healthy", name))
+            : TypedResults.Problem($"The co-hosted silo is not active (it is {name}).", statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

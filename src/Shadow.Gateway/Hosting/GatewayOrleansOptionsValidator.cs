@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+
+namespace Shadow.Gateway.Hosting;
+
+/// <summary>Checks <c>Shadow:Orleans:*</c>, collecting every failure with the setting it concerns.</summary>
+internal sealed class GatewayOrleansOptionsValidator : IValidateOptions<GatewayOrleansOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOrleansOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<string> failures = [];
+        var section = GatewayOrleansOptions.SectionName;
+        if (string.Equals(options.Mode, GatewayOrleansOptions.ClientMode, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:Mode = '{options.Mode}' is not supported yet: the gateway only co-hosts the silo for now. "
+                + $"Set {section}:Mode to '{GatewayOrleansOptions.CoHostedMode}' (or remove it).");
+        }
+        else if (!string.Equals(options.Mode, GatewayOrleansOptions.CoHostedMode, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:Mode = '{options.Mode}' is not a mode; use '{GatewayOrleansOptions.CoHostedMode}' "
+                + $"('{GatewayOrleansOptions.ClientMode}' comes later).");
+        }
+
+        CheckPort(failures, $"{section}:SiloPort", options.SiloPort);
+        CheckPort(failures, $"{section}:GatewayPort", options.GatewayPort);
+        if (options.SiloPort == options.GatewayPort)
+        {
+            failures.Add($"{section}:SiloPort and {section}:GatewayPort must differ (both are {options.SiloPort}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            failures.Add($"{section}:ClusterId must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ServiceId))
+        {
+            failures.Add($"{section}:ServiceId must not be empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckPort(List<string> failures, string setting, int port)
+    {
+        if (port is < 1 or > 65535)
+        {
+            failures.Add($"{setting} must be a TCP port between 1 and 65535 (is {port}).");
+        }
+    }
+}

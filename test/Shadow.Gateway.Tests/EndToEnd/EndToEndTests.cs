@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Shadow.Testing;
+
+namespace Shadow.Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// Through the gateway to the real grains: a real co-hosted silo, the Local runtime (sidecar processes) and bare git remotes.
+/// </summary>
+public sealed class EndToEndTests : IAsyncLifetime
+{
+    private readonly TempDirectory _remotes = new("shadow-gw-remotes");
+    private readonly GatewayFactory _gateway = new(fakeGrains: false, new Dictionary<string, string?> { ["Shadow:Runtime:Local:WarmPoolSize"] = "0" });
+    private HttpClient _alice = null!;
+    private HttpClient _bob = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _alice = _gateway.CreateClient(GatewayFactory.AliceKey);
+        _bob = _gateway.CreateClient(GatewayFactory.BobKey);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _alice.Dispose();
+        _bob.Dispose();
+        await _gateway.DisposeAsync();
+        _remotes.Dispose();
+    }
+
+    [Fact(Skip = KnownIssues.GrainsNotHostable)]
+    public async Task CreateTask_OnBareRemote_BecomesIdleWithEveryInitStepSucceeded()
+    {
+        var task = await CreateIdleTaskAsync(_alice);
+
+        task["branch"]!.GetValue<string>().ShouldBe($"shadow/task-{task["id"]}");
+        task["baseBranch"]!.GetValue<string>().ShouldBe("main");
+        task["initSteps"]!.AsArray().ShouldAllBe(s => s!["status"]!.GetValue<string>() == "succeeded");
+    }
+
+    [Fact(Skip = KnownIssues.GrainsNotHostable)]
+    public async Task Workspace_WriteReadExecAndStatus_ThroughTheSidecar()
+    {
+        var ws = $"/api/tasks/{(await CreateIdleTaskAsync(_alice))["id"]}/workspace";
+
+        using var write = await _alice.PostAsJsonAsync($"{ws}/files/write", new { path = "notes/n.txt", content = "hello gateway\n" }, Http.Ct);
+        write.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var read = await _alice.GetAsync($"{ws}/files/read?path=notes/n.txt", Http.Ct);
+        (await read.ReadObjectAsync())["content"]!.GetValue<string>().ShouldBe("hello gateway\n");
+        using var exec = await _alice.PostAsJsonAsync($"{ws}/exec", new { command = "cat notes/n.txt; echo marker-$((6*7))" }, Http.Ct);
+        (await exec.ReadObjectAsync())["stdout"]!.GetValue<string>().ShouldContain("marker-42");
+        using var status = await _alice.GetAsync($"{ws}/git/status", Http.Ct);
+        (await status.ReadObjectAsync())["files"]!.AsArray().ShouldContain(f => f!["path"]!.GetValue<string>() == "notes/n.txt");
+        using var missing = await _alice.GetAsync($"{ws}/files/read?path=nope.txt", Http.Ct);
+        await missing.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        using var escape = await _alice.GetAsync($"{ws}/files/read?path=../outside", Http.Ct);
+        await escape.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact(Skip = KnownIssues.GrainsNotHostable)]
+    public async Task Terminal_LastEventId_ReplaysOnlyLaterOutput()
+    {
+        var id = (await CreateIdleTaskAsync(_alice))["id"]!.GetValue<string>();
+        using var exec = await _alice.PostAsJsonAsync($"/api/tasks/{id}/workspace/exec", new { command = "echo first-marker; echo second-marker >&2" }, Http.Ct);
+        exec.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var all = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/terminal");
+        var events = await ReadUntilAsync(all, "second-marker");
+        var first = events.First(e => e.Data.Contains("first-marker", StringComparison.Ordinal));
+
+        using var resumed = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/terminal");
+        resumed.Headers.Add("Last-Event-ID", first.Id);
+        var later = await ReadUntilAsync(resumed, "second-marker");
+
+        later.ShouldNotContain(e => e.Data.Contains("first-marker", StringComparison.Ordinal));
+        later.Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture)).ShouldAllBe(seq => seq > long.Parse(first.Id!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact(Skip = KnownIssues.GrainsNotHostable)]
+    public async Task Archive_ThenWorkspaceCall_409()
+    {
+        var id = (await CreateIdleTaskAsync(_alice))["id"]!.GetValue<string>();
+
+        using var archived = await _alice.PostAsync($"/api/tasks/{id}/archive", null, Http.Ct);
+        (await archived.ReadObjectAsync())["status"]!.GetValue<string>().ShouldBe("archived");
+
+        using var read = await _alice.GetAsync($"/api/tasks/{id}/workspace/files/list", Http.Ct);
+        await read.ShouldBeProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact(Skip = KnownIssues.GrainsNotHostable)]
+    public async Task TwoUsers_Isolated()
+    {
+        var id = (await CreateIdleTaskAsync(_alice))["id"]!.GetValue<string>();
+
+        using var get = await _bob.GetAsync($"/api/tasks/{id}", Http.Ct);
+        await get.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        using var ws = await _bob.GetAsync($"/api/tasks/{id}/workspace/files/list", Http.Ct);
+        await ws.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        using var list = await _bob.GetAsync("/api/tasks", Http.Ct);
+        (await list.ReadArrayAsync()).ShouldNotContain(t => t!["id"]!.GetValue<string>() == id);
+    }
+
+    private async Task<JsonObject> CreateIdleTaskAsync(HttpClient client)
+    {
+        var remote = GitRepos.CreateBareRemote(_remotes.Combine($"r{Guid.NewGuid():N}.git"),
+            new Dictionary<string, string> { ["a.txt"] = "alpha\n" });
+        using var created = await client.PostAsJsonAsync("/api/tasks", new { repoUrl = remote, baseBranch = "main", prompt = "do the thing" }, Http.Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Http.Ct));
+        var location = created.Headers.Location!.ToString();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            using var response = await client.GetAsync(location, Http.Ct);
+            var task = await response.ReadObjectAsync();
+            var status = task["status"]!.GetValue<string>();
+            if (status != "initializing")
+            {
+                status.ShouldBe("idle", task.ToJsonString());
+                return task;
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, task.ToJsonString());
+            await Task.Delay(50, Http.Ct);
+        }
+    }
+
+    private async Task<List<(string? Id, string? Event, string Data)>> ReadUntilAsync(HttpRequestMessage request, string marker)
+    {
+        // Read generously, then keep what arrived up to the marker: the stream never ends by itself.
+        var events = await _alice.ReadEventsAsync(request, 200, TimeSpan.FromSeconds(5), stopWhen: e => e.Data.Contains(marker, StringComparison.Ordinal));
+        events.ShouldContain(e => e.Data.Contains(marker, StringComparison.Ordinal));
+        return events;
+    }
+}
