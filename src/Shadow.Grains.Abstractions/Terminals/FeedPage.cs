@@ -6,5 +6,5 @@ namespace Shadow.Grains.Abstractions.Terminals;
 /// grain's buffer, the first entry is a gap marker that says how many entries were lost.</param>
 /// <param name="LastSeq">The newest seq the grain holds (0 when empty).</param>
 /// <param name="HasMore">True when more entries than the page limit follow.</param>
-[GenerateSerializer, Immutable, Alias("shadow.feed-page")]
+[GenerateSerializer, Immutable, Alias("shadow.feed-page`1")]
 public sealed record FeedPage<T>(IReadOnlyList<T> Entries, long LastSeq, bool HasMore);

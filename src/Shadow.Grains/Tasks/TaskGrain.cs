@@ -23,6 +23,7 @@ public sealed partial class TaskGrain(
 
     private CancellationTokenSource? _init;
     private Task? _initLoop;
+    private bool _initAgain;
 
     private string TaskId => this.GetPrimaryKeyString();
 
@@ -184,8 +185,12 @@ public sealed partial class TaskGrain(
     {
         if (_initLoop is { IsCompleted: false })
         {
+            // The loop is finishing (e.g. writing a failure); it starts again once done.
+            _initAgain = true;
             return;
         }
+
+        _initAgain = false;
 
         _init?.Dispose();
         _init = new CancellationTokenSource();
@@ -216,15 +221,16 @@ public sealed partial class TaskGrain(
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
+                    // Nothing is left running, and the reminder is gone, before anyone can see the task failed.
                     var error = Describe(e);
+                    await ReleaseWorkspaceAsync();
+                    await UnregisterInitReminderAsync();
                     S.Steps[i] = S.Steps[i] with { Status = InitStepStatus.Failed, EndedAt = time.GetUtcNow(), Error = error };
                     S.Status = ShadowTaskStatus.Failed;
                     S.Error = $"{step} failed: {error}";
                     S.UpdatedAt = time.GetUtcNow();
-                    await state.WriteStateAsync(CancellationToken.None);
                     LogWarningInitFailed(TaskId, step, error);
-                    await ReleaseWorkspaceAsync();
-                    await UnregisterInitReminderAsync();
+                    await state.WriteStateAsync(CancellationToken.None);
                     return;
                 }
 
@@ -242,6 +248,19 @@ public sealed partial class TaskGrain(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Archived or deactivated: the reminder (or the next activation) resumes if the task still initializes.
+        }
+        catch (Exception e)
+        {
+            // Recording the step failed (storage): the reminder runs init again from the step it was in.
+            LogErrorInitLoop(TaskId, e);
+        }
+        finally
+        {
+            if (_initAgain && S.Status == ShadowTaskStatus.Initializing && !cancellationToken.IsCancellationRequested)
+            {
+                _initAgain = false;
+                _initLoop = RunInitAsync(cancellationToken);
+            }
         }
     }
 
@@ -333,6 +352,9 @@ public sealed partial class TaskGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: releasing the workspace after a failed init failed: {Error}")]
     private partial void LogWarningReleaseFailed(string taskId, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId}: init stopped on an unexpected error; the init reminder resumes it")]
+    private partial void LogErrorInitLoop(string taskId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} archived")]
     private partial void LogInformationArchived(string taskId);

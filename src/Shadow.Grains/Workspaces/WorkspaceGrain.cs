@@ -125,8 +125,8 @@ public sealed partial class WorkspaceGrain(
         {
             var spec = RequireSpec();
             var client = await EnsureReadyInstanceAsync(cancellationToken);
-            var head = await client.GitHeadAsync(cancellationToken).ConfigureAwait(true);
-            if (head.Commit is null)
+            var head = await TryGetHeadAsync(client, cancellationToken);
+            if (head?.Commit is null)
             {
                 // An empty workspace (a crash may have left a half clone: the sidecar empties the root when a clone fails).
                 var clone = await client.GitCloneAsync(new GitCloneRequest(spec.RepoUrl, spec.BaseBranch), cancellationToken);
@@ -493,8 +493,8 @@ public sealed partial class WorkspaceGrain(
         {
             var client = await EnsureInstanceAsync(cancellationToken);
             await WaitHealthyAsync(client, cancellationToken);
-            var head = await client.GitHeadAsync(cancellationToken);
-            if (head.Commit is null)
+            var head = await TryGetHeadAsync(client, cancellationToken);
+            if (head?.Commit is null)
             {
                 var clone = await client.GitCloneAsync(new GitCloneRequest(spec.RepoUrl, spec.Branch), cancellationToken);
                 S.HeadSha = clone.Commit;
@@ -517,6 +517,19 @@ public sealed partial class WorkspaceGrain(
         {
             await FailAsync($"Restoring the workspace failed: {e.Message}", cancellationToken);
             throw new WorkspaceUnavailableException(TaskId, $"The workspace could not be brought back: {e.Message}");
+        }
+    }
+
+    /// <summary>The workspace's HEAD, or null when it holds no repository yet (the sidecar answers 409 then).</summary>
+    private static async Task<GitHeadResponse?> TryGetHeadAsync(SidecarClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GitHeadAsync(cancellationToken);
+        }
+        catch (SidecarProblemException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            return null;
         }
     }
 

@@ -9,6 +9,7 @@ namespace Shadow.Sidecar.Contracts.Exec;
 [JsonSerializable(typeof(ExecResponse))]
 [JsonSerializable(typeof(ExecStartedEvent))]
 [JsonSerializable(typeof(ExecExitEvent))]
+[JsonSerializable(typeof(ExecStreamEvent))]
 [JsonSerializable(typeof(BackgroundExecRequest))]
 [JsonSerializable(typeof(BackgroundExecStarted))]
 [JsonSerializable(typeof(BackgroundCommandInfo))]
