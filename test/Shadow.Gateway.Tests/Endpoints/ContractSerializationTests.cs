@@ -20,7 +20,7 @@ public sealed class ContractSerializationTests
         missing.Select(t => t.Name).ShouldBeEmpty();
     }
 
-    [Fact(Skip = KnownIssues.ExecStreamEventHasNoJsonMetadata)]
+    [Fact]
     public void ExecStreamEvent_IsKnownToTheJsonCodec() =>
         SidecarJson.Resolver.GetTypeInfo(typeof(Shadow.Sidecar.Contracts.Exec.ExecStreamEvent), SidecarJson.Options).ShouldNotBeNull();
 

@@ -98,7 +98,7 @@ public sealed class WorkspaceEndpointsTests(FakeGateway gateway)
         result["stdout"]!.GetValue<string>().ShouldBe("echo hi\n");
     }
 
-    [Fact(Skip = KnownIssues.ExecStreamEventHasNoJsonMetadata)]
+    [Fact]
     public async Task ExecStream_EventsNamedAsTheSidecarNamesThem()
     {
         var ws = $"/api/tasks/{await NewTaskAsync()}/workspace";
