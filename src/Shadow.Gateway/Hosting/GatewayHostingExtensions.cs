@@ -25,24 +25,22 @@ public static class GatewayHostingExtensions
         var configuration = builder.Configuration;
 
         // The mode decides how Orleans is wired, so it is checked now rather than at start.
-        var orleans = configuration.GetSection(GatewayOrleansOptions.SectionName).Get<GatewayOrleansOptions>() ?? new GatewayOrleansOptions();
-        var orleansCheck = new GatewayOrleansOptionsValidator().Validate(Options.DefaultName, orleans);
+        var orleans = configuration.GetSection(ShadowOrleansOptions.SectionName).Get<ShadowOrleansOptions>() ?? new ShadowOrleansOptions();
+        var orleansCheck = new ShadowOrleansOptionsValidator().Validate(Options.DefaultName, orleans);
         if (orleansCheck.Failed)
         {
-            throw new OptionsValidationException(Options.DefaultName, typeof(GatewayOrleansOptions), orleansCheck.Failures);
+            throw new OptionsValidationException(Options.DefaultName, typeof(ShadowOrleansOptions), orleansCheck.Failures);
         }
 
-        services.AddSingleton<IValidateOptions<GatewayOrleansOptions>, GatewayOrleansOptionsValidator>();
-        services.AddOptions<GatewayOrleansOptions>().BindConfiguration(GatewayOrleansOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShadowOrleansOptions>, ShadowOrleansOptionsValidator>();
+        services.AddOptions<ShadowOrleansOptions>().BindConfiguration(ShadowOrleansOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayAuthOptions>, GatewayAuthOptionsValidator>();
         services.AddOptions<GatewayAuthOptions>().BindConfiguration(GatewayAuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
         // Co-hosting is the one place the gateway touches Shadow.Grains: AddShadowGrains registers the grains' services,
         // storage and runtime. Endpoints see only Shadow.Grains.Abstractions, so Client mode can drop this reference.
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId)
-            .AddShadowGrains(configuration));
+        builder.UseOrleans(silo => silo.UseShadowSilo(configuration));
 
         services.ConfigureHttpJsonOptions(o => SidecarJson.Configure(o.SerializerOptions));
         // Unreadable bodies and parameters throw, so the exception handler can say what was wrong.

@@ -29,6 +29,22 @@ public static class ShadowGrainsHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// A silo of the embedded default: localhost clustering on <c>Shadow:Orleans:SiloPort</c>/<c>GatewayPort</c> with
+    /// <c>Shadow:Orleans:ClusterId</c>/<c>ServiceId</c> (validated; the message names the setting), then
+    /// <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/>. Used by the co-hosting gateway and by Shadow.Silo.
+    /// </summary>
+    public static ISiloBuilder UseShadowSilo(this ISiloBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var orleans = Read<ShadowOrleansOptions>(configuration, ShadowOrleansOptions.SectionName);
+        Check(orleans, new ShadowOrleansOptionsValidator());
+        return builder
+            .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId)
+            .AddShadowGrains(configuration);
+    }
+
     /// <summary>The <see cref="IServiceCollection"/> form of <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/> (everything but storage).</summary>
     public static IServiceCollection AddShadowGrains(this IServiceCollection services, IConfiguration configuration)
     {

@@ -1,24 +1,24 @@
 using Microsoft.Extensions.Options;
 
-namespace Shadow.Gateway.Hosting;
+namespace Shadow.Grains.Hosting;
 
 /// <summary>Checks <c>Shadow:Orleans:*</c>, collecting every failure with the setting it concerns.</summary>
-internal sealed class GatewayOrleansOptionsValidator : IValidateOptions<GatewayOrleansOptions>
+public sealed class ShadowOrleansOptionsValidator : IValidateOptions<ShadowOrleansOptions>
 {
-    public ValidateOptionsResult Validate(string? name, GatewayOrleansOptions options)
+    public ValidateOptionsResult Validate(string? name, ShadowOrleansOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         List<string> failures = [];
-        var section = GatewayOrleansOptions.SectionName;
-        if (string.Equals(options.Mode, GatewayOrleansOptions.ClientMode, StringComparison.OrdinalIgnoreCase))
+        var section = ShadowOrleansOptions.SectionName;
+        if (string.Equals(options.Mode, ShadowOrleansOptions.ClientMode, StringComparison.OrdinalIgnoreCase))
         {
             failures.Add($"{section}:Mode = '{options.Mode}' is not supported yet: the gateway only co-hosts the silo for now. "
-                + $"Set {section}:Mode to '{GatewayOrleansOptions.CoHostedMode}' (or remove it).");
+                + $"Set {section}:Mode to '{ShadowOrleansOptions.CoHostedMode}' (or remove it).");
         }
-        else if (!string.Equals(options.Mode, GatewayOrleansOptions.CoHostedMode, StringComparison.OrdinalIgnoreCase))
+        else if (!string.Equals(options.Mode, ShadowOrleansOptions.CoHostedMode, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"{section}:Mode = '{options.Mode}' is not a mode; use '{GatewayOrleansOptions.CoHostedMode}' "
-                + $"('{GatewayOrleansOptions.ClientMode}' comes later).");
+            failures.Add($"{section}:Mode = '{options.Mode}' is not a mode; use '{ShadowOrleansOptions.CoHostedMode}' "
+                + $"('{ShadowOrleansOptions.ClientMode}' comes later).");
         }
 
         CheckPort(failures, $"{section}:SiloPort", options.SiloPort);

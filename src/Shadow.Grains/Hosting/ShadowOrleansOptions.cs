@@ -1,7 +1,7 @@
-namespace Shadow.Gateway.Hosting;
+namespace Shadow.Grains.Hosting;
 
 /// <summary>How the gateway reaches the grains (<c>Shadow:Orleans:*</c>).</summary>
-public sealed class GatewayOrleansOptions
+public sealed class ShadowOrleansOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Shadow:Orleans";
