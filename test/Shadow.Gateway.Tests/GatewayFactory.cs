@@ -78,7 +78,7 @@ public class GatewayFactory(bool fakeGrains = true, IReadOnlyDictionary<string, 
     private static bool IsShadowGrain(Type type) =>
         type.GetInterfaces().Any(i => i.Namespace?.StartsWith("Shadow.Grains.Abstractions", StringComparison.Ordinal) == true);
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
