@@ -18,6 +18,7 @@ internal sealed partial class GatewayExceptionHandler(ProblemWriter problems, IL
         {
             TaskNotFoundException e => (StatusCodes.Status404NotFound, e.Message),
             TaskConflictException e => (StatusCodes.Status409Conflict, e.Message),
+            InvalidTaskRequestException e => (StatusCodes.Status400BadRequest, e.Message),
             WorkspaceUnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Message),
             WorkspaceProblemException e => (e.Status is >= 400 and < 600 ? e.Status : StatusCodes.Status502BadGateway, e.Detail),
             BadHttpRequestException e => (e.StatusCode, Describe(e)),

@@ -6,6 +6,7 @@ using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Runtime.Local;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
+using Shadow.Grains.Tasks;
 using Shadow.Grains.Terminals;
 using Shadow.Grains.Workspaces;
 
@@ -53,6 +54,7 @@ public static class ShadowGrainsHostingExtensions
         services.AddShadowSerialization();
         services.AddOptions<ShadowOptions>().Bind(configuration.GetSection(ShadowOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GitOptions>().Bind(configuration.GetSection(GitOptions.SectionName));
         services.AddOptions<FeedOptions>().Bind(configuration.GetSection(FeedOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSidecarClient(configuration);
 

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Shadow.Grains.Abstractions.Errors;
 using Shadow.Grains.Abstractions.Tasks;
 using Shadow.Grains.Abstractions.Workspaces;
+using Shadow.Grains.Hosting;
 using Shadow.Grains.Workspaces;
 
 namespace Shadow.Grains.Tasks;
@@ -15,6 +17,8 @@ namespace Shadow.Grains.Tasks;
 public sealed partial class TaskGrain(
     [PersistentState("task", StorageNames.Default)] IPersistentState<TaskState> state,
     [PersistentState("messages", StorageNames.Default)] IPersistentState<MessageLogState> messages,
+    IOptions<GitOptions> git,
+    IOptions<ShadowOptions> shadow,
     TimeProvider time,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
@@ -68,6 +72,8 @@ public sealed partial class TaskGrain(
         {
             throw new ArgumentException("A task needs an owner, a repository URL and a prompt.", nameof(command));
         }
+
+        RemotePolicy.Check(command.RepoUrl, shadow.Value.DataDirFullPath, git.Value.AllowLocalRemotes);
 
         var now = time.GetUtcNow();
         S.Created = true;

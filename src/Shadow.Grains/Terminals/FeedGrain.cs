@@ -228,7 +228,7 @@ public abstract partial class FeedGrain<T>(
             if (current is null)
             {
                 // Not ready (reclaimed, restoring, deleted): the workspace attaches us again when it is.
-                StopFollowing(cancellationToken);
+                await StopFollowingAsync(cancellationToken);
                 return;
             }
 
@@ -251,12 +251,19 @@ public abstract partial class FeedGrain<T>(
         }
     }
 
-    private void StopFollowing(CancellationToken loopToken)
+    private async Task StopFollowingAsync(CancellationToken loopToken)
     {
         if (_following is { } f && f.Token == loopToken)
         {
             _following = null;
             _connection = null;
+            // Nothing more arrives: write what is pending and let the grain be collected when idle.
+            _flush?.Dispose();
+            _flush = null;
+            if (_dirty)
+            {
+                await FlushAsync(CancellationToken.None);
+            }
         }
     }
 

@@ -79,6 +79,17 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateTask_RepositoryInsideTheDataFolder_400NamingRepoUrl()
+    {
+        var inside = Path.Combine(_gateway.DataDir, "workspaces");
+
+        using var created = await _alice.PostAsJsonAsync("/api/tasks", new { repoUrl = inside, prompt = "read someone else's work" }, Http.Ct);
+
+        var problem = await created.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem["detail"]!.GetValue<string>().ShouldContain("data folder");
+    }
+
+    [Fact]
     public async Task Archive_ThenWorkspaceCall_409()
     {
         var id = (await CreateIdleTaskAsync(_alice))["id"]!.GetValue<string>();
