@@ -1,12 +1,18 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Reminders;
 using Orleans.TestingHost;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Abstractions.Tasks;
 using Shadow.Grains.Hosting;
 using Shadow.Grains.Runtime;
+using Shadow.Grains.Runtime.Local;
+using Shadow.Grains.Sidecar;
 using Shadow.Testing;
 using Shouldly;
 
@@ -21,13 +27,15 @@ public sealed class ShadowCluster : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
+    private readonly bool _tcp;
     private readonly string _serviceId = "shadow-test-" + Guid.NewGuid().ToString("N")[..8];
 
-    private ShadowCluster(TempDirectory root, Dictionary<string, string?> settings, TimeProvider? time)
+    private ShadowCluster(TempDirectory root, Dictionary<string, string?> settings, TimeProvider? time, bool tcp)
     {
         Root = root;
         _settings = settings;
         _time = time;
+        _tcp = tcp;
     }
 
     public TempDirectory Root { get; }
@@ -38,8 +46,20 @@ public sealed class ShadowCluster : IAsyncDisposable
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>Every reminder tick the silo's grains handled (see <see cref="ReminderTicks"/>).</summary>
+    public ReminderTicks ReminderTicks { get; } = new();
+
     /// <summary>Starts a one-silo cluster; <paramref name="settings"/> override Shadow's configuration (e.g. <c>Shadow:Runtime:Local:WarmPoolSize</c>).</summary>
-    public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="time">
+    /// A clock (e.g. a <c>FakeTimeProvider</c>) for what the grains see: their <see cref="TimeProvider"/>, their timers and the
+    /// reminders. Orleans' own background areas (membership, messaging, activation collection) and Shadow's infrastructure
+    /// (the local runtime's process waits, the sidecar client's timeouts and retries) stay on real time: they wait on real
+    /// processes and sockets.
+    /// </param>
+    /// <param name="tcp">Whether the silo and the test client talk over TCP sockets instead of the in-memory transport, so a client
+    /// in another host can connect to <see cref="GatewayPort"/>.</param>
+    public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool tcp = false)
     {
         var root = new TempDirectory("shadow-grains");
         var all = new Dictionary<string, string?>
@@ -53,7 +73,7 @@ public sealed class ShadowCluster : IAsyncDisposable
             all[key] = value;
         }
 
-        var cluster = new ShadowCluster(root, all, time);
+        var cluster = new ShadowCluster(root, all, time, tcp);
         await cluster.DeployAsync();
         return cluster;
     }
@@ -72,6 +92,15 @@ public sealed class ShadowCluster : IAsyncDisposable
     public ITaskGrain Task(string id) => Client.GetGrain<ITaskGrain>(id);
 
     public IWorkspaceRuntime Runtime => Cluster.Silos[0].ServiceProvider.GetRequiredService<IWorkspaceRuntime>();
+
+    /// <summary>The cluster's service id (the same across <see cref="RestartAsync"/>), for a client of its own.</summary>
+    public string ServiceId => _serviceId;
+
+    /// <summary>The cluster id (equal to <see cref="ServiceId"/>).</summary>
+    public string ClusterId => _serviceId;
+
+    /// <summary>The TCP port of the (first) silo's gateway, where an outside <c>UseLocalhostClustering</c> client connects.</summary>
+    public int GatewayPort => Cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<EndpointOptions>>().Value.GatewayPort;
 
     /// <summary>Creates a task and waits until its init ends (idle or failed).</summary>
     public async Task<TaskSnapshot> CreateAndWaitAsync(string id, string repoUrl, string? baseBranch = null, string prompt = "do the thing", string owner = "alice")
@@ -110,18 +139,54 @@ public sealed class ShadowCluster : IAsyncDisposable
         // The same ids on every restart: the local store keys state and reminders by service id.
         builder.Options.ServiceId = _serviceId;
         builder.Options.ClusterId = _serviceId;
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddInMemoryCollection(_settings);
+            if (_tcp)
+            {
+                host.ConfigureContainer(new RealSocketTransport(validate: true));
+            }
+        });
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddShadowGrains(silo.Configuration);
+            silo.AddIncomingGrainCallFilter(ReminderTicks);
             if (_time is not null)
             {
-                silo.Services.Replace(ServiceDescriptor.Singleton(_time));
+                UseClockForGrains(silo.Services, _time);
             }
         });
+        if (_tcp)
+        {
+            builder.ConfigureClientHost(host => host.ConfigureContainer(new RealSocketTransport(validate: true)));
+        }
+
         builder.ConfigureClient(client => client.Services.AddShadowSerialization());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>
+    /// <paramref name="time"/> becomes the grains' clock (the default <see cref="TimeProvider"/>, which grain timers use too) and
+    /// the reminders' clock; everything that waits on the real world keeps <see cref="TimeProvider.System"/>.
+    /// </summary>
+    private static void UseClockForGrains(IServiceCollection services, TimeProvider time)
+    {
+        services.Replace(ServiceDescriptor.Singleton(time));
+        services.AddKeyedSingleton(ReminderTimeProviderNames.Reminders, time);
+        services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+
+        // Shadow's infrastructure reads the default TimeProvider: give it real time explicitly.
+        services.Replace(ServiceDescriptor.Singleton(sp => new LocalProcessRuntime(
+            sp.GetRequiredService<IOptions<LocalRuntimeOptions>>(),
+            sp.GetRequiredService<IOptions<ShadowOptions>>(),
+            TimeProvider.System,
+            sp.GetRequiredService<ILogger<LocalProcessRuntime>>())));
+        services.Replace(ServiceDescriptor.Singleton(sp => new SidecarClientFactory(
+            sp.GetRequiredService<IOptions<SidecarClientOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<SidecarChaosOptions>>(),
+            TimeProvider.System,
+            sp.GetService<ILoggerFactory>())));
     }
 
     private async Task StopAsync()

@@ -334,7 +334,9 @@ public sealed partial class WorkspaceGrain(
                 // Another call may have restored it meanwhile.
                 if (S.Handle == handle)
                 {
-                    await RestoreAsync(problem, cancellationToken);
+                    // Not the tick's token: the restore disposes this very timer (StopInstanceAsync), which cancels that token
+                    // and would abort the restore halfway, leaving the workspace "Ready" on a dead instance with no timer.
+                    await RestoreAsync(problem, CancellationToken.None);
                 }
             });
         }
@@ -635,7 +637,10 @@ public sealed partial class WorkspaceGrain(
 
     private async Task WaitHealthyAsync(SidecarClient client, CancellationToken cancellationToken)
     {
-        var deadline = time.GetUtcNow() + _options.ReadyTimeout;
+        // Real time, not the grain's clock: this waits on a real process, and a test's fake clock would otherwise stall the
+        // 50 ms retry forever (holding the lifecycle lock) and never reach the deadline.
+        var realTime = TimeProvider.System;
+        var started = realTime.GetTimestamp();
         Exception? last = null;
         while (true)
         {
@@ -657,13 +662,13 @@ public sealed partial class WorkspaceGrain(
                 throw new WorkspaceUnavailableException(TaskId, $"The workspace's sidecar exited before it became ready ({last.Message}).");
             }
 
-            if (time.GetUtcNow() >= deadline)
+            if (realTime.GetElapsedTime(started) >= _options.ReadyTimeout)
             {
                 throw new WorkspaceUnavailableException(TaskId,
                     $"The workspace's sidecar did not become ready within {_options.ReadyTimeout.TotalSeconds:0} s (Shadow:Workspace:ReadyTimeout): {last.Message}");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), realTime, cancellationToken);
         }
     }
 

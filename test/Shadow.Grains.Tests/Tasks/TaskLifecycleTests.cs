@@ -102,7 +102,7 @@ public sealed class TaskLifecycleTests
         task.InitSteps.Where(s => s.Step > InitStepKind.CloneRepository).ShouldAllBe(s => s.Status == InitStepStatus.Pending);
         var info = await shadow.Client.GetGrain<IWorkspaceGrain>("t4").GetInfoAsync(Ct);
         info.InstanceId.ShouldBeNull();
-        ShouldHaveNoSidecarRunning(shadow);
+        SidecarProcesses.ShouldHaveNoneRunning(shadow);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class TaskLifecycleTests
 
         task.Status.ShouldBe(ShadowTaskStatus.Failed);
         task.InitSteps.Single(s => s.Step == InitStepKind.CloneRepository).Error.ShouldNotBeNull().ShouldContain("no-such-branch");
-        ShouldHaveNoSidecarRunning(shadow);
+        SidecarProcesses.ShouldHaveNoneRunning(shadow);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class TaskLifecycleTests
         var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t7");
         await workspace.WriteFileAsync(new WriteFileRequest("wip.txt", "not committed yet\n"), Ct);
         var before = await workspace.GetInfoAsync(Ct);
-        KillSidecar(before.InstanceId!);
+        SidecarProcesses.Kill(before.InstanceId!);
 
         // Act: the next call finds the sidecar dead and brings the workspace back.
         var read = await workspace.ReadFileAsync("wip.txt", cancellationToken: Ct);
@@ -171,7 +171,7 @@ public sealed class TaskLifecycleTests
             "echo pushed > on-branch.txt && git add -A && git -c user.name=t -c user.email=t@t commit -qm branch-work && git push -q origin shadow/task-t8"), Ct);
         commit.ExitCode.ShouldBe(0, commit.Stderr);
         var before = await workspace.GetInfoAsync(Ct);
-        KillSidecar(before.InstanceId!);
+        SidecarProcesses.Kill(before.InstanceId!);
         Directory.Delete(Path.Combine(shadow.DataDir, "workspaces", before.InstanceId!), recursive: true);
 
         // Act
@@ -199,7 +199,7 @@ public sealed class TaskLifecycleTests
         await Should.ThrowAsync<TaskConflictException>(() => shadow.Client.GetGrain<IWorkspaceGrain>("t9").ReadFileAsync("README.md", cancellationToken: Ct));
         await Should.ThrowAsync<TaskConflictException>(() => shadow.Task("t9").PostMessageAsync("more", Ct));
         Directory.Exists(Path.Combine(shadow.DataDir, "workspaces", instance)).ShouldBeFalse();
-        ShouldHaveNoSidecarRunning(shadow);
+        SidecarProcesses.ShouldHaveNoneRunning(shadow);
         using var bare = new Repository(remote);
         bare.Branches["shadow/task-t9"].ShouldNotBeNull();
     }
@@ -242,7 +242,7 @@ public sealed class TaskLifecycleTests
         await Should.ThrowAsync<WorkspaceUnavailableException>(() => shadow.Client.GetGrain<IWorkspaceGrain>("nope").ReadFileAsync("x", cancellationToken: Ct));
     }
 
-    private static async Task<List<TerminalEntry>> ReadTerminalUntilAsync(ITerminalGrain terminal, long since, Func<TerminalEntry, bool> until)
+    internal static async Task<List<TerminalEntry>> ReadTerminalUntilAsync(ITerminalGrain terminal, long since, Func<TerminalEntry, bool> until)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         cts.CancelAfter(TimeSpan.FromSeconds(30));
@@ -257,46 +257,5 @@ public sealed class TaskLifecycleTests
         }
 
         throw new TimeoutException($"The terminal never showed the expected entry; saw: {string.Join(" | ", seen.Select(e => e.Text))}");
-    }
-
-    private static void KillSidecar(string instanceId)
-    {
-        foreach (var pid in SidecarPids(instanceId))
-        {
-            System.Diagnostics.Process.GetProcessById(pid).Kill();
-            System.Diagnostics.Process.GetProcessById(pid).WaitForExit(10_000);
-        }
-    }
-
-    /// <summary>Sidecar processes whose command line names the instance's workspace folder.</summary>
-    private static List<int> SidecarPids(string instanceId) =>
-        [.. Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal) && cmd.Contains("/workspaces/" + instanceId, StringComparison.Ordinal))];
-
-    private static string? CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static void ShouldHaveNoSidecarRunning(ShadowCluster shadow)
-    {
-        var data = shadow.DataDir;
-        var running = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains(data, StringComparison.Ordinal) && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal))
-            .ToList();
-        running.ShouldBeEmpty($"sidecars still running under {data}");
     }
 }
