@@ -7,6 +7,7 @@ using Shadow.Grains.Runtime;
 using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Contracts.Files;
 using Shadow.Sidecar.Contracts.Terminal;
+using Shadow.Sidecar.Contracts.Watch;
 using Shouldly;
 
 namespace Shadow.Grains.Tests.Tasks;
@@ -84,6 +85,48 @@ public sealed class TaskLifecycleTests
         var k = lines[0].Seq;
         var replay = await ReadTerminalUntilAsync(terminal, k, e => e.Text.Contains("marker-42", StringComparison.Ordinal));
         replay[0].Seq.ShouldBe(k + 1);
+    }
+
+    [Fact]
+    public async Task FileChanges_FlowToTheChangeFeed_ToEveryReader()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", new Dictionary<string, string> { ["a.txt"] = "alpha\n" });
+        (await shadow.CreateAndWaitAsync("tc", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("tc");
+        var changes = shadow.Client.GetGrain<IChangeFeedGrain>("tc");
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        // Two readers follow live before anything changes.
+        var first = FirstChangeAsync(changes, e => e.Path == "fresh.txt", cts.Token);
+        var second = FirstChangeAsync(changes, e => e.Path == "fresh.txt", cts.Token);
+
+        // Act
+        await workspace.WriteFileAsync(new WriteFileRequest("fresh.txt", "new\n"), Ct);
+        await workspace.DeleteFileAsync(new DeleteFileRequest("a.txt"), Ct);
+
+        // Assert
+        (await first).Kind.ShouldBe(WatchEventKind.Created);
+        (await second).Seq.ShouldBe((await first).Seq);
+        // a.txt was created by the clone; its deletion follows.
+        var deleted = await FirstChangeAsync(changes, e => e.Path == "a.txt" && e.Kind == WatchEventKind.Deleted, cts.Token);
+        deleted.Seq.ShouldBeGreaterThan((await first).Seq);
+        var history = await changes.GetHistoryAsync(0, 1000, Ct);
+        history.Entries.Select(e => e.Seq).ShouldBeInOrder(SortDirection.Ascending);
+        history.Entries.ShouldContain(e => e.Path == "fresh.txt");
+    }
+
+    private static async Task<WatchEvent> FirstChangeAsync(IChangeFeedGrain changes, Func<WatchEvent, bool> match, CancellationToken cancellationToken)
+    {
+        await foreach (var change in changes.FollowAsync(0).WithCancellation(cancellationToken))
+        {
+            if (match(change))
+            {
+                return change;
+            }
+        }
+
+        throw new InvalidOperationException("The change feed ended without the expected event.");
     }
 
     [Fact]
