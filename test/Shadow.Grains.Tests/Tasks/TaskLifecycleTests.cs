@@ -88,6 +88,28 @@ public sealed class TaskLifecycleTests
     }
 
     [Fact]
+    public async Task TerminalGrainDeactivated_KeepsItsBufferAndFollowsOnWithoutRenumbering()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+        (await shadow.CreateAndWaitAsync("td", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("td");
+        var terminal = shadow.Client.GetGrain<ITerminalGrain>("td");
+        await workspace.ExecAsync(new ExecRequest("echo one-$((1+0))"), Ct);
+        var before = await ReadTerminalUntilAsync(terminal, 0, e => e.Text.Contains("one-1", StringComparison.Ordinal));
+
+        // Act: the grain goes away (as when it moves to another silo) and comes back on the next call.
+        await shadow.Cluster.DeactivateAsync(terminal);
+        await workspace.ExecAsync(new ExecRequest("echo two-$((1+1))"), Ct);
+        var after = await ReadTerminalUntilAsync(terminal, 0, e => e.Text.Contains("two-2", StringComparison.Ordinal));
+
+        // Assert
+        after.Take(before.Count).Select(e => (e.Seq, e.Text)).ShouldBe(before.Select(e => (e.Seq, e.Text)));
+        after.Select(e => e.Seq).ShouldBe(Enumerable.Range(1, after.Count).Select(i => (long)i));
+        after.Count(e => e.Text.Contains("one-1", StringComparison.Ordinal)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task FileChanges_FlowToTheChangeFeed_ToEveryReader()
     {
         await using var shadow = await ShadowCluster.StartAsync();
