@@ -428,14 +428,15 @@ public sealed partial class WorkspaceGrain(
     /// <summary>A client for a ready instance, bringing the workspace back first when it was reclaimed or died.</summary>
     private async Task<SidecarClient> GetReadyClientAsync(CancellationToken cancellationToken)
     {
-        if (S is { Phase: WorkspacePhase.Ready, Handle: { } handle })
+        // Tool calls wait for init to finish: before the shadow branch is pushed the workspace may be empty or mid-clone.
+        if (S is { Phase: WorkspacePhase.Ready, Handle: { } handle, BranchPushed: true })
         {
             return ClientFor(handle);
         }
 
         return await UnderLockAsync(async () =>
         {
-            if (S is { Phase: WorkspacePhase.Ready, Handle: { } h })
+            if (S is { Phase: WorkspacePhase.Ready, Handle: { } h, BranchPushed: true })
             {
                 return ClientFor(h);
             }

@@ -8,6 +8,7 @@ using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Contracts.Files;
 using Shadow.Sidecar.Contracts.Terminal;
 using Shadow.Sidecar.Contracts.Watch;
+using Shadow.Testing;
 using Shouldly;
 
 namespace Shadow.Grains.Tests.Tasks;
@@ -107,6 +108,37 @@ public sealed class TaskLifecycleTests
         after.Take(before.Count).Select(e => (e.Seq, e.Text)).ShouldBe(before.Select(e => (e.Seq, e.Text)));
         after.Select(e => e.Seq).ShouldBe(Enumerable.Range(1, after.Count).Select(i => (long)i));
         after.Count(e => e.Text.Contains("one-1", StringComparison.Ordinal)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task ToolCallsDuringInit_AreRefusedUntilTheWorkspaceIsActive_NeverServedMidClone()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo", GitRepos.SmallFiles(200).Append(new("a.txt", "alpha\n")).ToDictionary());
+        var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("ti");
+        await shadow.Task("ti").CreateAsync(new CreateTaskCommand("alice", remote, "main", "go"), Ct);
+
+        // Act: read as fast as possible from the moment the task exists.
+        var refused = 0;
+        ReadFileResponse? read = null;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (read is null)
+        {
+            try
+            {
+                read = await workspace.ReadFileAsync("a.txt", cancellationToken: Ct);
+            }
+            catch (WorkspaceUnavailableException)
+            {
+                refused++;
+                deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        // Assert: every early call was refused as "not yet" (503), none answered from a half-made workspace (404, wrong content).
+        refused.ShouldBeGreaterThan(0);
+        read.Content.ShouldBe("alpha\n");
+        (await shadow.WaitForInitAsync("ti")).Status.ShouldBe(ShadowTaskStatus.Idle);
     }
 
     [Fact]
