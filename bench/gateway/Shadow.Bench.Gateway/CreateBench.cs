@@ -61,9 +61,9 @@ internal static class CreateBench
 
                 if (Stopwatch.GetElapsedTime(start) > FirstReadTimeout)
                 {
-                    using var task = await api.GetJsonAsync($"api/tasks/{id}", cancellationToken).ConfigureAwait(false);
+                    using var stuck = await api.GetJsonAsync($"api/tasks/{id}", cancellationToken).ConfigureAwait(false);
                     throw new BenchException($"{label}: no successful files/read within {FirstReadTimeout.TotalSeconds:0} s; last {(int)status}: " +
-                        $"{ApiClient.Truncate(body)}; task: {ApiClient.Truncate(task.RootElement.GetRawText())}");
+                        $"{ApiClient.Truncate(body)}; task: {ApiClient.Truncate(stuck.RootElement.GetRawText())}");
                 }
             }
 
