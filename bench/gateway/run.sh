@@ -13,6 +13,8 @@ usage: bench/gateway/run.sh [options]
   --duration S       seconds of the 10-connection read_file phase (default 10)
   --terminal-mb N    MiB the terminal command writes (default 200)
   --idle-tasks N     tasks for the idle-task RSS scenario (default 10000)
+  --idle-sidecar P   what the idle gateway spawns: /bin/false (default; init fails at CreateWorkspace) or "real"
+  --idle-concurrency N  task inits in flight at once in the idle scenario (default 8)
   --scenarios LIST   only these: warm,cold,read,terminal,replay,idle
   --skip-publish     reuse bench/gateway/out/ if it exists (the AOT publish takes 1-3 minutes)
   --strict           exit 1 when a target is missed (default: only harness errors exit 1)
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) gen_args+=(--quick) ;;
     --strict) gen_args+=(--strict) ;;
-    --runs|--requests|--duration|--terminal-mb|--idle-tasks|--scenarios)
+    --runs|--requests|--duration|--terminal-mb|--idle-tasks|--idle-sidecar|--idle-concurrency|--scenarios)
       [[ $# -ge 2 ]] || { echo "$1 needs a value" >&2; exit 2; }
       gen_args+=("$1" "$2"); shift ;;
     --skip-publish) skip_publish=1 ;;

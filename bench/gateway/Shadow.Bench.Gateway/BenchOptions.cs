@@ -22,6 +22,8 @@ internal sealed class BenchOptions
           --replay-runs <n>          runs of each replay measurement                   (default 10; quick 3)
           --idle-tasks <n>           tasks for the idle-task RSS scenario              (default 10000; quick 1000)
           --idle-concurrency <n>     task inits in flight at once there                (default 8)
+          --idle-sidecar <path>      what the idle gateway spawns as its sidecar       (default /bin/false: init fails at
+                                     CreateWorkspace at once; "real" spawns the AOT sidecar, which fails at CloneRepository)
           --scenarios <a,b,...>      only these of: warm,cold,read,terminal,replay,idle
           --out <file>               JSON results                                      (default results/latest.json)
           --meta <key>=<value>       extra fact to record in the JSON (repeatable)
@@ -58,6 +60,9 @@ internal sealed class BenchOptions
     public int IdleTasks { get; private set; }
 
     public int IdleConcurrency { get; private set; } = 8;
+
+    /// <summary>The idle gateway's SidecarPath; null: the real sidecar (<see cref="SidecarPath"/>).</summary>
+    public string? IdleSidecar { get; private set; } = "/bin/false";
 
     public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
 
@@ -96,6 +101,10 @@ internal sealed class BenchOptions
                 case "--replay-runs": replayRuns = PositiveInt(name, Value()); break;
                 case "--idle-tasks": idleTasks = PositiveInt(name, Value()); break;
                 case "--idle-concurrency": o.IdleConcurrency = PositiveInt(name, Value()); break;
+                case "--idle-sidecar":
+                    var idle = Value();
+                    o.IdleSidecar = idle == "real" ? null : Path.GetFullPath(idle);
+                    break;
                 case "--scenarios":
                     o.Scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                     foreach (var s in o.Scenarios.Where(s => !AllScenarios.Contains(s)))

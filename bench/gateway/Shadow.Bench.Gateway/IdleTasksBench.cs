@@ -56,10 +56,12 @@ internal static class IdleTasksBench
         var getSeconds = sw.Elapsed.TotalSeconds;
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var (rssAfter, peak) = gateway.ReadMemory();
-        var liveSidecars = Procs.FindByExecutable(gateway.SidecarPath).Count;
+        var liveSidecars = Procs.FindByExecutable(options.SidecarPath).Count;
 
         var perThousand = ProcMemory.ToMb(rssAfter - rssBefore) / n * 1000;
         var projected = ProcMemory.ToMb(rssBefore) + (perThousand * 10);
+        var how = options.IdleSidecar is null ? "init failed at CloneRepository" : $"sidecar = {options.IdleSidecar}, init failed at CreateWorkspace";
+        findings.Detail($"idle tasks: {how} (see outcomes)");
         findings.Add($"gateway RSS with {n:N0} idle tasks", $"{ProcMemory.ToMb(rssAfter):0} MB (before {ProcMemory.ToMb(rssBefore):0} MB)",
             n >= 10_000 ? $"< {TargetMbPer10k:0} MB" : "-", n >= 10_000 ? ProcMemory.ToMb(rssAfter) < TargetMbPer10k : null);
         findings.Add("gateway RSS per 1,000 idle tasks", $"{Table.F(perThousand, 1)} MB", "-", null);

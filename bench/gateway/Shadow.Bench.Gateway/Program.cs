@@ -39,13 +39,13 @@ var outPath = Path.GetFullPath(options.Out);
 Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
 
 // Runs one gateway for a group of scenarios; a harness failure is recorded and the next group still runs.
-async Task WithGatewayAsync(string label, int warmPool, Func<GatewayProcess, Task> body)
+async Task WithGatewayAsync(string label, int warmPool, Func<GatewayProcess, Task> body, string? sidecarPath = null)
 {
     Console.WriteLine($"-- gateway '{label}'");
     GatewayProcess? gateway = null;
     try
     {
-        gateway = await GatewayProcess.StartAsync(label, options.GatewayDll, options.SidecarPath, warmPool, temp.FullName, cancel.Token);
+        gateway = await GatewayProcess.StartAsync(label, options.GatewayDll, sidecarPath ?? options.SidecarPath, warmPool, temp.FullName, cancel.Token);
         await body(gateway);
         if (gateway.HasExited)
         {
@@ -148,7 +148,7 @@ if (new[] { "warm", "read", "terminal", "replay" }.Any(options.Has))
 
 if (options.Has("idle"))
 {
-    await WithGatewayAsync("idle", 0, gateway => IdleTasksBench.RunAsync(gateway, options, findings, cancel.Token));
+    await WithGatewayAsync("idle", 0, gateway => IdleTasksBench.RunAsync(gateway, options, findings, cancel.Token), options.IdleSidecar);
 }
 
 Console.WriteLine();
