@@ -72,17 +72,8 @@ internal static class Report
                 $"spawn -> listening line: {string.Join(", ", sidecar.ColdStarts.Select(c => F(c.ListeningMs, 1)))} ms");
         }
 
-        string[] header = ["metric", "measured", "target", "result"];
-        var rows = checks.Select(c => new[] { c.Metric, c.Measured, c.Target, c.Pass switch { true => "pass", false => "FAIL", null => "-" } }).ToList();
-        var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
-        void Row(string[] cells) => sb.AppendLine("| " + string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))) + " |");
-        Row(header);
-        sb.AppendLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
-        foreach (var row in rows)
-        {
-            Row(row);
-        }
-
+        Table.Render(sb, ["metric", "measured", "target", "result"],
+            checks.Select(c => (IReadOnlyList<string>)[c.Metric, c.Measured, c.Target, Table.Verdict(c.Pass)]));
         sb.AppendLine();
         sb.AppendLine("   scenario     p50 ms   p90 ms   p99 ms   max ms | c10 req/s  c10 p50  c10 p99");
         foreach (var s in sidecar.Scenarios.Where(s => s.Outcome == "ok"))
@@ -96,7 +87,7 @@ internal static class Report
         return sb.ToString();
     }
 
-    internal static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    internal static string F(double value, int decimals) => Table.F(value, decimals);
 
     private static string OneLine(string text)
     {

@@ -1,24 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Serialization;
 
 namespace Shadow.Bench.Sidecar;
-
-/// <summary>Latency distribution in milliseconds (nearest-rank percentiles).</summary>
-internal sealed record Stats(int Count, double MeanMs, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
-{
-    public static Stats FromTicks(long[] ticks)
-    {
-        if (ticks.Length == 0)
-        {
-            return new Stats(0, 0, 0, 0, 0, 0);
-        }
-
-        Array.Sort(ticks);
-        var toMs = 1000.0 / Stopwatch.Frequency;
-        double At(double p) => ticks[Math.Clamp((int)Math.Ceiling(p / 100 * ticks.Length) - 1, 0, ticks.Length - 1)] * toMs;
-        return new Stats(ticks.Length, ticks.Average(t => (double)t) * toMs, At(50), At(90), At(99), ticks[^1] * toMs);
-    }
-}
 
 /// <summary>The concurrent phase: <see cref="Connections"/> keep-alive connections hammering for <see cref="Seconds"/>.</summary>
 internal sealed record ConcurrentResult(int Connections, long Requests, double Seconds, double RequestsPerSecond, Stats Latency);

@@ -33,7 +33,7 @@ internal static class SidecarBench
             var stateDir = Directory.CreateTempSubdirectory("shadow-bench-state-");
             try
             {
-                var sidecar = SidecarInstance.Spawn(target, options.Workspace, stateDir.FullName, token);
+                var sidecar = SidecarInstance.Spawn(target.Path, options.Workspace, stateDir.FullName, token);
                 await using (sidecar.ConfigureAwait(false))
                 {
                     var address = await sidecar.WaitListeningAsync(ListenTimeout, cancellationToken).ConfigureAwait(false);
@@ -120,7 +120,7 @@ internal static class SidecarBench
         {
             using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
             var start = Stopwatch.GetTimestamp();
-            var sidecar = SidecarInstance.Spawn(target, workspace, stateDir.FullName, token);
+            var sidecar = SidecarInstance.Spawn(target.Path, workspace, stateDir.FullName, token);
             await using (sidecar.ConfigureAwait(false))
             {
                 var address = await sidecar.WaitListeningAsync(ListenTimeout, cancellationToken).ConfigureAwait(false);
@@ -167,5 +167,5 @@ internal static class SidecarBench
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static double ToMb(long bytes) => bytes / (1024.0 * 1024.0);
+    private static double ToMb(long bytes) => ProcMemory.ToMb(bytes);
 }

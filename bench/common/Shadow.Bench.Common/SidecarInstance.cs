@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Shadow.Bench.Sidecar;
+namespace Shadow.Bench.Common;
 
 /// <summary>One running sidecar process on <c>http://127.0.0.1:0</c>; knows its address once it printed the listening line.</summary>
-internal sealed class SidecarInstance : IAsyncDisposable
+public sealed class SidecarInstance : IAsyncDisposable
 {
     private const string ListeningMarker = "SHADOW_SIDECAR_LISTENING ";
 
@@ -35,19 +35,20 @@ internal sealed class SidecarInstance : IAsyncDisposable
     }
 
     /// <summary>Spawns the sidecar; returns as soon as the process exists (not when it listens).</summary>
-    public static SidecarInstance Spawn(SidecarTarget target, string workspace, string stateDir, string token)
+    public static SidecarInstance Spawn(string path, string workspace, string stateDir, string token)
     {
-        var isDll = target.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var psi = new ProcessStartInfo(isDll ? "dotnet" : target.Path)
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var isDll = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var psi = new ProcessStartInfo(isDll ? "dotnet" : path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = System.IO.Path.GetDirectoryName(target.Path)!,
+            WorkingDirectory = System.IO.Path.GetDirectoryName(path)!,
         };
         if (isDll)
         {
-            psi.ArgumentList.Add(target.Path);
+            psi.ArgumentList.Add(path);
         }
 
         foreach (var arg in (string[])["--workspace", workspace, "--state-dir", stateDir, "--urls", "http://127.0.0.1:0"])
@@ -78,23 +79,7 @@ internal sealed class SidecarInstance : IAsyncDisposable
     }
 
     /// <summary>Resident set size and its peak, in bytes, from <c>/proc/&lt;pid&gt;/status</c>.</summary>
-    public (long Rss, long Peak) ReadMemory()
-    {
-        long rss = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                rss = ParseKb(line);
-            }
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                peak = ParseKb(line);
-            }
-        }
-
-        return rss > 0 ? (rss, peak) : throw new BenchException($"No VmRSS in /proc/{ProcessId}/status.");
-    }
+    public (long Rss, long Peak) ReadMemory() => ProcMemory.Read(ProcessId);
 
     public async ValueTask DisposeAsync()
     {
@@ -105,14 +90,6 @@ internal sealed class SidecarInstance : IAsyncDisposable
 
         await _process.WaitForExitAsync().ConfigureAwait(false);
         _process.Dispose();
-    }
-
-    private static long ParseKb(string line)
-    {
-        // "VmRSS:	   19876 kB"
-        var digits = line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim();
-        var space = digits.IndexOf(' ');
-        return long.Parse(space > 0 ? digits[..space] : digits, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
     }
 
     private void Start()
@@ -165,5 +142,3 @@ internal sealed class SidecarInstance : IAsyncDisposable
     }
 }
 
-/// <summary>A harness failure: the benchmark cannot trust what it would measure (wrong status, wrong body, dead process).</summary>
-internal sealed class BenchException(string message) : Exception(message);

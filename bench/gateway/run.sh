@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Gateway benchmark (design section 7): publishes the Native AOT sidecar and the gateway, makes a bare git repo of 200
+# small files, starts the real gateway (co-hosted silo, local runtime) as a process and runs the load generator against
+# it. Prints numbers against the targets; not a timed test. See bench/gateway/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF2'
+usage: bench/gateway/run.sh [options]
+  --quick            smoke run: 5 creates each, 300 reads, 2 s at c10, 50 MB terminal, 3 replays, 1,000 idle tasks
+  --runs N           measured creates, warm and cold each (default 20)
+  --requests N       sequential read_file requests (default 2000)
+  --duration S       seconds of the 10-connection read_file phase (default 10)
+  --terminal-mb N    MiB the terminal command writes (default 200)
+  --idle-tasks N     tasks for the idle-task RSS scenario (default 10000)
+  --idle-sidecar P   what the idle gateway spawns: /bin/false (default; init fails at CreateWorkspace) or "real"
+  --idle-concurrency N  task inits in flight at once in the idle scenario (default 8)
+  --scenarios LIST   only these: warm,cold,read,terminal,replay,idle
+  --skip-publish     reuse bench/gateway/out/ if it exists (the AOT publish takes 1-3 minutes)
+  --strict           exit 1 when a target is missed (default: only harness errors exit 1)
+  -h, --help         this text
+EOF2
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$repo"
+
+skip_publish=0
+gen_args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) gen_args+=(--quick) ;;
+    --strict) gen_args+=(--strict) ;;
+    --runs|--requests|--duration|--terminal-mb|--idle-tasks|--idle-sidecar|--idle-concurrency|--scenarios)
+      [[ $# -ge 2 ]] || { echo "$1 needs a value" >&2; exit 2; }
+      gen_args+=("$1" "$2"); shift ;;
+    --skip-publish) skip_publish=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+for tool in dotnet git perl yes head; do
+  command -v "$tool" >/dev/null || { echo "$tool is required on PATH" >&2; exit 2; }
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# Runs a command quietly; prints its whole output if it fails.
+quiet() {
+  local log
+  log="$(mktemp)"
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "failed: $*" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
+aot_dir="$here/out/sidecar-aot"
+aot_bin="$aot_dir/Shadow.Sidecar"
+gw_dir="$here/out/gateway"
+gw_dll="$gw_dir/Shadow.Gateway.dll"
+meta=()
+if [[ $skip_publish -eq 1 && -x "$aot_bin" && -f "$gw_dll" ]]; then
+  echo "== reusing $aot_bin and $gw_dll (--skip-publish)"
+else
+  # The same command as bench/sidecar/run.sh, into this bench's own folder.
+  echo "== dotnet publish src/Shadow.Sidecar (Native AOT, linux-x64)"
+  log="$(mktemp)"
+  start=$(date +%s.%N)
+  if ! dotnet publish src/Shadow.Sidecar -c Release -r linux-x64 -o "$aot_dir" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "AOT publish failed (trim/AOT warnings are errors here: TreatWarningsAsErrors)" >&2
+    exit 1
+  fi
+  seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  echo "   published in ${seconds} s, binary $(du -h "$aot_bin" | cut -f1)"
+  rm -f "$log"
+  meta+=(--meta "aotPublishSeconds=$seconds")
+
+  # Release, JIT: the gateway as it is deployed without AOT.
+  echo "== dotnet publish src/Shadow.Gateway -c Release"
+  quiet dotnet publish src/Shadow.Gateway -c Release -o "$gw_dir"
+fi
+
+echo "== dotnet build bench/gateway/Shadow.Bench.Gateway -c Release"
+quiet dotnet build bench/gateway/Shadow.Bench.Gateway -c Release
+
+# The repository: a bare git repo of exactly 200 small files (the shadow branch is pushed to it), outside the Shadow repo,
+# and a checkout of it for the standalone sidecar.
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/shadow-gwbench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+ws="$tmp/workspace"
+mkdir -p "$ws/data" "$ws/scratch" "$ws/list20"
+# 4 KB = 64 lines of 63 characters + newline (the same files as bench/sidecar).
+make_4k() { for i in $(seq -w 1 64); do printf '%s line %s %s\n' "$1" "$i" "$(printf '%*s' $((63 - ${#1} - 9)) '' | tr ' ' x)"; done; }
+make_4k readme >"$ws/data/read-4k.txt"
+make_4k writeme >"$ws/scratch/write-4k.txt"
+for i in $(seq -w 1 20); do printf 'entry %s\n' "$i" >"$ws/list20/entry-$i.txt"; done
+for i in $(seq 1 178); do
+  dir="$ws/src/module-$((i % 10))"
+  mkdir -p "$dir"
+  printf 'namespace Bench;\n// file %d\npublic static class C%d { public const int Value = %d; }\n' "$i" "$i" "$i" >"$dir/file-$i.cs"
+done
+count=$(find "$ws" -type f | wc -l)
+[[ $count -eq 200 && $(wc -c <"$ws/data/read-4k.txt") -eq 4096 ]] || { echo "repo setup is wrong: $count files" >&2; exit 1; }
+git -C "$ws" init -q -b main
+git -C "$ws" add -A
+git -C "$ws" -c user.name=bench -c user.email=bench@localhost -c commit.gpgsign=false commit -q -m "bench repo"
+git clone -q --bare "$ws" "$tmp/repo.git"
+echo "== repo $tmp/repo.git: $count files, git $(git -C "$ws" rev-parse --short HEAD)"
+
+echo "== load generator"
+dotnet "$repo/artifacts/bin/Shadow.Bench.Gateway/release/Shadow.Bench.Gateway.dll" \
+  --gateway "$gw_dll" --sidecar "$aot_bin" --repo "$tmp/repo.git" --workspace "$ws" \
+  --meta "aotBinaryBytes=$(stat -c %s "$aot_bin")" "${meta[@]}" --out "$here/results/latest.json" "${gen_args[@]}"
