@@ -19,7 +19,7 @@ namespace Shadow.Gateway.Endpoints;
 /// </summary>
 internal static class FeedsEndpoints
 {
-    public const int MaxHistoryPage = 1000;
+    public const int MaxHistoryPage = 10_000;
 
     public static IEndpointRouteBuilder MapFeedsApi(this IEndpointRouteBuilder app)
     {

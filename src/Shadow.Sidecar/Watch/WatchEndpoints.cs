@@ -43,19 +43,46 @@ internal static class WatchEndpoints
     }
 
     /// <summary>SSE (<c>ServerSentEventsResult&lt;WatchEvent&gt;</c>): replays after <c>Last-Event-ID</c> (or <c>?since=</c>), then live; without either, live only.</summary>
-    private static IResult Stream(HttpContext context, WorkspaceWatcher watcher, string? since)
+    private static IResult Stream(HttpContext context, WorkspaceWatcher watcher, IHostApplicationLifetime lifetime, string? since)
     {
         var lastEventId = RequestValues.ResumeAfter(context.Request.Headers["Last-Event-ID"].ToString(), RequestValues.ParseLong(since, "since"));
 
-        return EventStream.Of(ToItems(watcher.Log.SubscribeAsync(lastEventId, context.RequestAborted), context.RequestAborted), WatchJsonContext.Default.WatchEvent);
+        return EventStream.Of(ToItems(watcher.Log.SubscribeAsync(lastEventId, CancellationToken.None), lifetime.ApplicationStopping, context.RequestAborted),
+            WatchJsonContext.Default.WatchEvent);
     }
 
-    private static async IAsyncEnumerable<SseItem<WatchEvent>> ToItems(IAsyncEnumerable<WatchEvent> events,
+    /// <summary>The events as SSE items; the stream ends (rather than holding the shutdown up) when the sidecar stops.</summary>
+    private static async IAsyncEnumerable<SseItem<WatchEvent>> ToItems(IAsyncEnumerable<WatchEvent> events, CancellationToken stopping,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
+        var enumerator = events.GetAsyncEnumerator(linked.Token);
+        try
         {
-            yield return new SseItem<WatchEvent>(item, EventType(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    yield break;
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                var item = enumerator.Current;
+                yield return new SseItem<WatchEvent>(item, EventType(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
         }
     }
 
