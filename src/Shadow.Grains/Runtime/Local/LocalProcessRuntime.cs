@@ -503,8 +503,16 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
         var failures = 0;
         try
         {
+            var first = true;
             await foreach (var _ in _refill.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
+                // After a claim, leave the CPU to the claimed workspace's clone for a moment before spawning its replacement.
+                if (!first && _options.RefillDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.RefillDelay, _time, stopping).ConfigureAwait(false);
+                }
+
+                first = false;
                 while (!stopping.IsCancellationRequested && WarmCount < _options.WarmPoolSize)
                 {
                     try

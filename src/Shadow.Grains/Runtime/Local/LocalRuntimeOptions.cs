@@ -26,4 +26,8 @@ public sealed class LocalRuntimeOptions
     /// <summary>How long a sidecar gets after SIGTERM (to end its commands and flush) before it is killed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = SectionName + ":StopGracePeriod must be between 0 and 5 minutes.")]
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a warm sidecar is claimed its replacement is started (the claimed workspace clones meanwhile).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = SectionName + ":RefillDelay must be between 0 and 1 minute.")]
+    public TimeSpan RefillDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
