@@ -43,7 +43,7 @@ internal static class FeedsEndpoints
         var from = ResumePoint.From(request, since);
         var grain = grains.GetGrain<ITerminalGrain>(id);
         var entries = follower.FollowAsync("terminal", id, from, grain.FollowAsync, static e => e.Seq, cancellationToken);
-        return new(ToItems(entries, static e => e.Seq, static e => TerminalEventName(e.Stream), json.Value.SerializerOptions, cancellationToken));
+        return new(ToItems(entries, static e => e.Seq, static e => TerminalEventName(e.Stream), cancellationToken), json.Value.SerializerOptions);
     }
 
     private static EventStreamResult FollowChanges(string id, long? since, HttpRequest request, IGrainFactory grains, FeedFollower follower,
@@ -52,7 +52,7 @@ internal static class FeedsEndpoints
         var from = ResumePoint.From(request, since);
         var grain = grains.GetGrain<IChangeFeedGrain>(id);
         var events = follower.FollowAsync("changes", id, from, grain.FollowAsync, static e => e.Seq, cancellationToken);
-        return new(ToItems(events, static e => e.Seq, static e => ChangeEventName(e.Kind), json.Value.SerializerOptions, cancellationToken));
+        return new(ToItems(events, static e => e.Seq, static e => ChangeEventName(e.Kind), cancellationToken), json.Value.SerializerOptions);
     }
 
     private static async Task<Ok<FeedPageResponse<TerminalEntry>>> GetTerminalHistoryAsync(string id, long? since, int? limit,
@@ -82,12 +82,12 @@ internal static class FeedsEndpoints
     private static FeedPageResponse<T> ToResponse<T>(FeedPage<T> page, long since, Func<T, long> seqOf) =>
         new(page.Entries, page.Entries.Count > 0 ? seqOf(page.Entries[^1]) : Math.Max(since, 0), page.LastSeq, page.HasMore);
 
-    private static async IAsyncEnumerable<SseItem<string>> ToItems<T>(IAsyncEnumerable<T> entries, Func<T, long> seqOf,
-        Func<T, string> nameOf, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<object?>> ToItems<T>(IAsyncEnumerable<T> entries, Func<T, long> seqOf,
+        Func<T, string> nameOf, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var entry in entries.WithCancellation(cancellationToken))
         {
-            yield return new SseItem<string>(JsonSerializer.Serialize(entry, options), nameOf(entry))
+            yield return new SseItem<object?>(entry, nameOf(entry))
             {
                 EventId = seqOf(entry).ToString(CultureInfo.InvariantCulture),
             };

@@ -103,7 +103,7 @@ internal static class WorkspaceEndpoints
         try
         {
             var first = await events.MoveNextAsync() ? events.Current : null;
-            return new(ToItems(first, events, json.Value.SerializerOptions));
+            return new(ToItems(first, events), json.Value.SerializerOptions);
         }
         catch
         {
@@ -113,8 +113,7 @@ internal static class WorkspaceEndpoints
     }
 
     // One SSE event per grain event, named as the sidecar names them; output entries carry their seq as the event id.
-    private static async IAsyncEnumerable<SseItem<string>> ToItems(ExecStreamEvent? first, IAsyncEnumerator<ExecStreamEvent> rest,
-        JsonSerializerOptions options)
+    private static async IAsyncEnumerable<SseItem<object?>> ToItems(ExecStreamEvent? first, IAsyncEnumerator<ExecStreamEvent> rest)
     {
         await using var events = rest;
         for (var e = first; e is not null; e = await events.MoveNextAsync() ? events.Current : null)
@@ -133,8 +132,7 @@ internal static class WorkspaceEndpoints
                 ExecStreamEventType.Exit => e.Exit,
                 _ => e.Output,
             };
-            var data = payload is null ? "null" : JsonSerializer.Serialize(payload, payload.GetType(), options);
-            yield return new SseItem<string>(data, name)
+            yield return new SseItem<object?>(payload, name)
             {
                 EventId = e.Output?.Seq.ToString(CultureInfo.InvariantCulture),
             };

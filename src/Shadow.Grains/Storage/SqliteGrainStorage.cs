@@ -115,6 +115,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
         var payload = _serializer.Serialize(grainState.State).ToArray();
         var newEtag = NewEtag();
         var expected = grainState.ETag;
+        // The state is serialized on the grain's thread; Microsoft.Data.Sqlite then blocks (its async methods run
+        // synchronously, fsync included), so leave the grain's scheduler for the thread pool before touching the file.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var command = CreateCommand(connection, expected is null ? InsertSql : UpdateSql, stateName, grainId))

@@ -77,7 +77,7 @@ public sealed class FeedsEndpointsTests(FakeGateway gateway)
     [Theory]
     [InlineData("since=-1")]
     [InlineData("limit=0")]
-    [InlineData("limit=5000")]
+    [InlineData("limit=10001")]
     public async Task TerminalHistory_BadCursor_400Problem(string query)
     {
         var id = await NewTaskAsync();
