@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Shadow.Grains.Abstractions.Terminals;
 using Shadow.Grains.Sidecar;
@@ -26,6 +27,8 @@ public abstract partial class FeedGrain<T>(
     where T : class
 {
     private const int FollowPageSize = 256;
+    private const int MaxAppendBatch = 512;
+    private const int PumpCapacity = 1024;
     private TaskCompletionSource _signal = NewSignal();
     private CancellationTokenSource? _following;
     private SidecarConnection? _connection;
@@ -194,9 +197,18 @@ public abstract partial class FeedGrain<T>(
             try
             {
                 var client = clients.Get(new SidecarEndpoint(connection.BaseAddress, connection.Token));
-                await foreach (var entry in OpenAsync(client, S.SidecarSeq, cancellationToken))
+                var incoming = Pump(OpenAsync(client, S.SidecarSeq, cancellationToken), cancellationToken);
+                while (await incoming.Reader.WaitToReadAsync(cancellationToken))
                 {
-                    Append(entry);
+                    // One grain turn per batch of whatever has arrived, and one wake-up of the readers.
+                    var appended = 0;
+                    while (appended < MaxAppendBatch && incoming.Reader.TryRead(out var entry))
+                    {
+                        Append(entry);
+                        appended++;
+                    }
+
+                    SignalReaders();
                     delay = options.ReconnectDelay;
                 }
             }
@@ -289,9 +301,40 @@ public abstract partial class FeedGrain<T>(
         }
 
         _dirty = true;
+    }
+
+    private void SignalReaders()
+    {
         var signal = _signal;
         _signal = NewSignal();
         signal.TrySetResult();
+    }
+
+    /// <summary>
+    /// Reads the sidecar's stream on the thread pool (parsing SSE and JSON off the grain's scheduler) into a bounded
+    /// channel the follow loop drains in batches. The pump touches no grain state; a stream error completes the channel
+    /// with that error, which the loop then sees.
+    /// </summary>
+    private static Channel<T> Pump(IAsyncEnumerable<T> source, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(PumpCapacity) { SingleReader = true, SingleWriter = true });
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var entry in source.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    await channel.Writer.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
+                }
+
+                channel.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+        return channel;
     }
 
     private async Task FlushTickAsync(CancellationToken cancellationToken)
