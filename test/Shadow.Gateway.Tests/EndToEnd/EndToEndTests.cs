@@ -63,12 +63,12 @@ public sealed class EndToEndTests : IAsyncLifetime
     public async Task Terminal_LastEventId_ReplaysOnlyLaterOutput()
     {
         var id = (await CreateIdleTaskAsync(_alice))["id"]!.GetValue<string>();
-        using var exec = await _alice.PostAsJsonAsync($"/api/tasks/{id}/workspace/exec", new { command = "echo first-$((1+1)); echo second-$((2+2)) >&2" }, Http.Ct);
+        using var exec = await _alice.PostAsJsonAsync($"/api/tasks/{id}/workspace/exec", new { command = "echo first-$((1+1)); sleep 0.3; echo second-$((2+2))" }, Http.Ct);
         exec.StatusCode.ShouldBe(HttpStatusCode.OK);
 
         using var all = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/terminal");
         var events = await ReadUntilAsync(all, "second-4");
-        var first = events.First(e => e.Data.Contains("first-2", StringComparison.Ordinal)); // computed markers: the echoed command line does not contain them
+        var first = events.First(e => e.Data.Contains("first-2", StringComparison.Ordinal)); // computed markers (the echoed command line does not contain them), on one stream, apart in time: two entries in order
 
         using var resumed = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/terminal");
         resumed.Headers.Add("Last-Event-ID", first.Id);
