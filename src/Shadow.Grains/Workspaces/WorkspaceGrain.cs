@@ -130,6 +130,19 @@ public sealed partial class WorkspaceGrain(
             {
                 // An empty workspace (a crash may have left a half clone: the sidecar empties the root when a clone fails).
                 var clone = await client.GitCloneAsync(new GitCloneRequest(spec.RepoUrl, spec.BaseBranch), cancellationToken);
+                if (clone.Commit is null)
+                {
+                    // Nothing to branch from. Drop the half-made workspace so a retry (after a push, or with a base branch) clones afresh.
+                    await StopInstanceAsync(S.Handle!, deleteStorage: true, cancellationToken);
+                    S.Handle = null;
+                    S.LastInstanceId = null;
+                    S.Phase = WorkspacePhase.None;
+                    await state.WriteStateAsync(cancellationToken);
+                    throw new WorkspaceProblemException(422, "Nothing to clone",
+                        $"'{spec.RepoUrl}' has no commit on {(spec.BaseBranch is null ? $"its default branch '{clone.Branch ?? "HEAD"}'" : $"'{spec.BaseBranch}'")}: " +
+                        "the repository is empty or its HEAD names a branch that does not exist. Push a commit, or name an existing baseBranch.");
+                }
+
                 S.BaseBranch = clone.Branch ?? spec.BaseBranch;
                 S.HeadSha = clone.Commit;
                 await client.GitConfigAsync(new GitConfigRequest(_options.GitUserName, _options.GitUserEmail), cancellationToken);

@@ -216,6 +216,37 @@ public sealed class TaskLifecycleTests
     }
 
     [Fact]
+    public async Task Create_RemoteWhoseHeadNamesAMissingBranch_FailsAtCloneSayingWhatToDo_AndRetryWorksOnceFixed()
+    {
+        await using var shadow = await ShadowCluster.StartAsync();
+        var remote = shadow.CreateRemote("repo");
+        using (var bare = new Repository(remote))
+        {
+            // Like `git init --bare` (HEAD -> master) followed by a push of main only.
+            bare.Refs.UpdateTarget("HEAD", "refs/heads/master");
+        }
+
+        var task = await shadow.CreateAndWaitAsync("th", remote, baseBranch: null);
+
+        task.Status.ShouldBe(ShadowTaskStatus.Failed);
+        var clone = task.InitSteps.Single(s => s.Step == InitStepKind.CloneRepository);
+        clone.Status.ShouldBe(InitStepStatus.Failed);
+        clone.Error.ShouldNotBeNull().ShouldContain("has no commit");
+        clone.Error.ShouldContain("baseBranch");
+        SidecarProcesses.ShouldHaveNoneRunning(shadow);
+
+        using (var bare = new Repository(remote))
+        {
+            bare.Refs.UpdateTarget("HEAD", "refs/heads/main");
+        }
+
+        await shadow.Task("th").RetryInitAsync(Ct);
+        var retried = await shadow.WaitForInitAsync("th");
+        retried.Status.ShouldBe(ShadowTaskStatus.Idle, retried.Error);
+        retried.BaseBranch.ShouldBe("main");
+    }
+
+    [Fact]
     public async Task RetryInit_AfterTheRemoteAppears_ResumesFromTheFailedStep()
     {
         await using var shadow = await ShadowCluster.StartAsync();
