@@ -96,22 +96,10 @@ quiet dotnet build bench/gateway/Shadow.Bench.Gateway -c Release
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/shadow-gwbench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 ws="$tmp/workspace"
-mkdir -p "$ws/data" "$ws/scratch" "$ws/list20"
-# 4 KB = 64 lines of 63 characters + newline (the same files as bench/sidecar).
-make_4k() { for i in $(seq -w 1 64); do printf '%s line %s %s\n' "$1" "$i" "$(printf '%*s' $((63 - ${#1} - 9)) '' | tr ' ' x)"; done; }
-make_4k readme >"$ws/data/read-4k.txt"
-make_4k writeme >"$ws/scratch/write-4k.txt"
-for i in $(seq -w 1 20); do printf 'entry %s\n' "$i" >"$ws/list20/entry-$i.txt"; done
-for i in $(seq 1 178); do
-  dir="$ws/src/module-$((i % 10))"
-  mkdir -p "$dir"
-  printf 'namespace Bench;\n// file %d\npublic static class C%d { public const int Value = %d; }\n' "$i" "$i" "$i" >"$dir/file-$i.cs"
-done
-count=$(find "$ws" -type f | wc -l)
-[[ $count -eq 200 && $(wc -c <"$ws/data/read-4k.txt") -eq 4096 ]] || { echo "repo setup is wrong: $count files" >&2; exit 1; }
-git -C "$ws" init -q -b main
-git -C "$ws" add -A
-git -C "$ws" -c user.name=bench -c user.email=bench@localhost -c commit.gpgsign=false commit -q -m "bench repo"
+# shellcheck source=../common/workspace.sh
+source "$repo/bench/common/workspace.sh"
+make_bench_workspace "$ws" || exit 1
+count=200
 git clone -q --bare "$ws" "$tmp/repo.git"
 echo "== repo $tmp/repo.git: $count files, git $(git -C "$ws" rev-parse --short HEAD)"
 
