@@ -31,7 +31,8 @@ public sealed class AgentOptions
 
     /// <summary>
     /// The provider's API root. OpenAI-compatible servers include the version segment (<c>http://localhost:11434/v1</c> for
-    /// Ollama, <c>https://openrouter.ai/api/v1</c>); unset means the provider's public endpoint. A loopback URL needs no key.
+    /// Ollama, <c>https://openrouter.ai/api/v1</c>); Anthropic's root has none (<c>https://api.anthropic.com</c>). Unset means the
+    /// provider's public endpoint. An OpenAI-compatible server on loopback needs no key.
     /// </summary>
     public string? BaseUrl { get; set; }
 

@@ -75,12 +75,10 @@ public sealed partial class ChatClientFactory
     {
         var model = Required(_options.Model, "Model");
         var key = Required(_options.ApiKey, "ApiKey");
-        var client = new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries };
-        if (_options.BaseUrl is { } baseUrl)
-        {
-            client = new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries, BaseUrl = baseUrl };
-        }
-
+        // Passing the key explicitly stops the SDK from reading ANTHROPIC_API_KEY itself: the key comes from AgentOptions only.
+        var client = _options.BaseUrl is { } baseUrl
+            ? new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries, BaseUrl = baseUrl }
+            : new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries };
         return client.AsIChatClient(model);
     }
 
