@@ -189,9 +189,11 @@ public sealed class AgentToolbox
     {
         var path = args.OptionalString("path");
         var listing = await _workspace.ListFilesAsync(string.IsNullOrEmpty(path) ? null : path, cancellationToken);
+        // Git's own folder is noise to the model (the recursive listing and the searches skip it too).
+        var entries = listing.Entries.Where(e => !(e.Type == FileEntryType.Directory && e.Name == ".git")).ToList();
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{(listing.Path.Length == 0 ? "." : listing.Path)}/ ({listing.Entries.Count} entries)\n");
-        foreach (var entry in listing.Entries)
+        text.Append(CultureInfo.InvariantCulture, $"{(listing.Path.Length == 0 ? "." : listing.Path)}/ ({entries.Count} entries)\n");
+        foreach (var entry in entries)
         {
             text.Append(entry.Type switch
             {
