@@ -36,4 +36,11 @@ public interface IWorkspaceLifecycleGrain : IGrainWithStringKey
 
     /// <summary>The current sidecar when the workspace is ready, else null (never provisions).</summary>
     Task<SidecarConnection?> GetConnectionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The end of a turn: commits every change with <paramref name="message"/> (null: a deterministic summary of the changed
+    /// files) and pushes the shadow branch. A clean working tree makes no commit and answers null.
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    Task<TurnCommit?> CommitTurnAsync(string? message, CancellationToken cancellationToken = default);
 }

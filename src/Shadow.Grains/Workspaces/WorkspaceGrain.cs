@@ -229,6 +229,24 @@ public sealed partial class WorkspaceGrain(
     Task<SidecarConnection?> IWorkspaceLifecycleGrain.GetConnectionAsync(CancellationToken cancellationToken) =>
         Task.FromResult(S is { Phase: WorkspacePhase.Ready, Handle: { } h } ? new SidecarConnection(h.InstanceId, h.BaseAddress, h.Token) : null);
 
+    Task<TurnCommit?> IWorkspaceLifecycleGrain.CommitTurnAsync(string? message, CancellationToken cancellationToken) =>
+        CallAsync(async (client, ct) =>
+        {
+            var spec = RequireSpec();
+            var status = await client.GitStatusAsync(ct);
+            if (status.Clean)
+            {
+                return null;
+            }
+
+            var text = string.IsNullOrWhiteSpace(message) ? CommitMessages.Summarize(status) : message.Trim();
+            var commit = await client.GitCommitAsync(new GitCommitRequest(text), ct);
+            var push = await client.GitPushAsync(new GitPushRequest("origin", spec.Branch), ct);
+            S.HeadSha = push.Sha;
+            await state.WriteStateAsync(ct);
+            return (TurnCommit?)new TurnCommit(commit.Sha, text, commit.FilesChanged);
+        }, repeatable: false, cancellationToken);
+
     Task<WorkspaceInfo> IWorkspaceGrain.GetInfoAsync(CancellationToken cancellationToken) => Task.FromResult(Info());
 
     // ---- tools ----
