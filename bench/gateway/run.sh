@@ -42,24 +42,12 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for tool in dotnet git perl yes head; do
-  command -v "$tool" >/dev/null || { echo "$tool is required on PATH" >&2; exit 2; }
-done
+# shellcheck source=../common/bench.sh
+source "$repo/bench/common/bench.sh"
+require_tools dotnet git perl yes head
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Runs a command quietly; prints its whole output if it fails.
-quiet() {
-  local log
-  log="$(mktemp)"
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -f "$log"
-    echo "failed: $*" >&2
-    exit 1
-  fi
-  rm -f "$log"
-}
 
 aot_dir="$here/out/sidecar-aot"
 aot_bin="$aot_dir/Shadow.Sidecar"
@@ -69,19 +57,8 @@ meta=()
 if [[ $skip_publish -eq 1 && -x "$aot_bin" && -f "$gw_dll" ]]; then
   echo "== reusing $aot_bin and $gw_dll (--skip-publish)"
 else
-  # The same command as bench/sidecar/run.sh, into this bench's own folder.
-  echo "== dotnet publish src/Shadow.Sidecar (Native AOT, linux-x64)"
-  log="$(mktemp)"
-  start=$(date +%s.%N)
-  if ! dotnet publish src/Shadow.Sidecar -c Release -r linux-x64 -o "$aot_dir" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "AOT publish failed (trim/AOT warnings are errors here: TreatWarningsAsErrors)" >&2
-    exit 1
-  fi
-  seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-  echo "   published in ${seconds} s, binary $(du -h "$aot_bin" | cut -f1)"
-  rm -f "$log"
-  meta+=(--meta "aotPublishSeconds=$seconds")
+  publish_sidecar_aot "$aot_dir"
+  meta+=(--meta "aotPublishSeconds=$publish_seconds")
 
   # Release, JIT: the gateway as it is deployed without AOT.
   echo "== dotnet publish src/Shadow.Gateway -c Release"
@@ -96,8 +73,6 @@ quiet dotnet build bench/gateway/Shadow.Bench.Gateway -c Release
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/shadow-gwbench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 ws="$tmp/workspace"
-# shellcheck source=../common/workspace.sh
-source "$repo/bench/common/workspace.sh"
 make_bench_workspace "$ws" || exit 1
 count=200
 git clone -q --bare "$ws" "$tmp/repo.git"

@@ -39,24 +39,12 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for tool in dotnet git; do
-  command -v "$tool" >/dev/null || { echo "$tool is required on PATH" >&2; exit 2; }
-done
+# shellcheck source=../common/bench.sh
+source "$repo/bench/common/bench.sh"
+require_tools dotnet git
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Runs a command quietly; prints its whole output if it fails.
-quiet() {
-  local log
-  log="$(mktemp)"
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -f "$log"
-    echo "failed: $*" >&2
-    exit 1
-  fi
-  rm -f "$log"
-}
 
 aot_dir="$here/out/aot"
 aot_bin="$aot_dir/Shadow.Sidecar"
@@ -64,19 +52,7 @@ publish_seconds=""
 if [[ $skip_publish -eq 1 && -x "$aot_bin" ]]; then
   echo "== reusing $aot_bin (--skip-publish)"
 else
-  echo "== dotnet publish src/Shadow.Sidecar (Native AOT, linux-x64)"
-  log="$(mktemp)"
-  start=$(date +%s.%N)
-  if ! dotnet publish src/Shadow.Sidecar -c Release -r linux-x64 -o "$aot_dir" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "AOT publish failed (trim/AOT warnings are errors here: TreatWarningsAsErrors)" >&2
-    exit 1
-  fi
-  publish_seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-  warnings=$(grep -cE 'warning (IL|CS|CA)[0-9]+' "$log" || true)
-  echo "   published in ${publish_seconds} s, ${warnings} warning line(s), binary $(du -h "$aot_bin" | cut -f1)"
-  grep -E 'warning (IL|CS|CA)[0-9]+' "$log" | sort -u >&2 || true
-  rm -f "$log"
+  publish_sidecar_aot "$aot_dir"
 fi
 
 sidecars=(--sidecar "aot=$aot_bin")
@@ -93,8 +69,6 @@ quiet dotnet build bench/sidecar/Shadow.Bench.Sidecar -c Release
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/shadow-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 ws="$tmp/workspace"
-# shellcheck source=../common/workspace.sh
-source "$repo/bench/common/workspace.sh"
 make_bench_workspace "$ws" || exit 1
 count=200
 echo "== workspace $ws: $count files, git $(git -C "$ws" rev-parse --short HEAD)"
