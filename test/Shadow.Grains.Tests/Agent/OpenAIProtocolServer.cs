@@ -45,15 +45,9 @@ public sealed class OpenAIProtocolServer : IAsyncDisposable
 
     public static async Task<OpenAIProtocolServer> StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         OpenAIProtocolServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new OpenAIProtocolServer(app, new Uri(address.TrimEnd('/') + "/v1"));
+        var (app, address) = await LoopbackHttp.StartAsync(context => server!.HandleAsync(context), cancellationToken);
+        server = new OpenAIProtocolServer(app, new Uri(address + "/v1"));
         return server;
     }
 
