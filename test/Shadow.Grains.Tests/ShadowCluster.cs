@@ -111,13 +111,16 @@ public sealed class ShadowCluster : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until the task is no longer initializing.</summary>
-    public async Task<TaskSnapshot> WaitForInitAsync(string id, TimeSpan? timeout = null)
+    public Task<TaskSnapshot> WaitForInitAsync(string id, TimeSpan? timeout = null) => WaitForInitAsync(Task(id), timeout);
+
+    /// <summary>Waits (bounded) until <paramref name="task"/> is no longer initializing, through any client (also an external SDK one).</summary>
+    public static async Task<TaskSnapshot> WaitForInitAsync(ITaskGrain task, TimeSpan? timeout = null)
     {
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         var limit = timeout ?? TimeSpan.FromSeconds(90);
         while (true)
         {
-            var snapshot = await Task(id).GetAsync();
+            var snapshot = await task.GetAsync();
             if (snapshot.Status != ShadowTaskStatus.Initializing)
             {
                 return snapshot;
@@ -125,7 +128,7 @@ public sealed class ShadowCluster : IAsyncDisposable
 
             if (deadline.Elapsed > limit)
             {
-                throw new TimeoutException($"Task {id} still initializing after {limit}: {string.Join(", ", snapshot.InitSteps.Select(s => $"{s.Step}={s.Status}"))}");
+                throw new TimeoutException($"Task {snapshot.Id} still initializing after {limit}: {string.Join(", ", snapshot.InitSteps.Select(s => $"{s.Step}={s.Status}"))}");
             }
 
             await System.Threading.Tasks.Task.Delay(25);

@@ -34,7 +34,7 @@ public sealed class OrleansClientSdkTests
 
             // Act
             var created = await client.GetGrain<ITaskGrain>("sdk1").CreateAsync(new CreateTaskCommand("bob", remote, "main", "from another service"), Ct);
-            var task = await WaitForInitAsync(client.GetGrain<ITaskGrain>("sdk1"));
+            var task = await ShadowCluster.WaitForInitAsync(client.GetGrain<ITaskGrain>("sdk1"));
             var read = await client.GetGrain<IWorkspaceGrain>("sdk1").ReadFileAsync("a.txt", cancellationToken: Ct);
 
             // Assert
@@ -49,22 +49,6 @@ public sealed class OrleansClientSdkTests
         finally
         {
             await host.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task<TaskSnapshot> WaitForInitAsync(ITaskGrain task)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshot = await task.GetAsync(Ct);
-            if (snapshot.Status != ShadowTaskStatus.Initializing)
-            {
-                return snapshot;
-            }
-
-            deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(90), "the task is still initializing");
-            await Task.Delay(25, Ct);
         }
     }
 }

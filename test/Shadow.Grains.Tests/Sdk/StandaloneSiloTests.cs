@@ -32,7 +32,7 @@ public sealed class StandaloneSiloTests
             await UseClientAsync(gatewayPort, output, silo, async client =>
             {
                 await client.GetGrain<ITaskGrain>("silo1").CreateAsync(new CreateTaskCommand("dana", remote, "main", "standalone"), Ct);
-                var task = await WaitForInitAsync(client.GetGrain<ITaskGrain>("silo1"));
+                var task = await ShadowCluster.WaitForInitAsync(client.GetGrain<ITaskGrain>("silo1"), TimeSpan.FromSeconds(60));
                 task.Status.ShouldBe(ShadowTaskStatus.Idle, task.Error);
                 (await client.GetGrain<IWorkspaceGrain>("silo1").ReadFileAsync("a.txt", cancellationToken: Ct)).Content.ShouldBe("from the silo\n");
             });
@@ -107,22 +107,6 @@ public sealed class StandaloneSiloTests
         finally
         {
             await host.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task<TaskSnapshot> WaitForInitAsync(ITaskGrain task)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshot = await task.GetAsync(Ct);
-            if (snapshot.Status != ShadowTaskStatus.Initializing)
-            {
-                return snapshot;
-            }
-
-            deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
-            await Task.Delay(50, Ct);
         }
     }
 
