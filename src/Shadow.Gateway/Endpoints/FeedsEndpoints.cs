@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Shadow.Gateway.Contracts;
 using Shadow.Gateway.Streaming;
 using Shadow.Grains.Abstractions.Terminals;
+using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Terminal;
 using Shadow.Sidecar.Contracts.Watch;
 
@@ -43,7 +44,7 @@ internal static class FeedsEndpoints
         var from = ResumePoint.From(request, since);
         var grain = grains.GetGrain<ITerminalGrain>(id);
         var entries = follower.FollowAsync("terminal", id, from, grain.FollowAsync, static e => e.Seq, cancellationToken);
-        return new(ToItems(entries, static e => e.Seq, static e => TerminalEventName(e.Stream), cancellationToken), json.Value.SerializerOptions);
+        return new(ToItems(entries, static e => e.Seq, static e => SseEventNames.For(e.Stream), cancellationToken), json.Value.SerializerOptions);
     }
 
     private static EventStreamResult FollowChanges(string id, long? since, HttpRequest request, IGrainFactory grains, FeedFollower follower,
@@ -52,7 +53,7 @@ internal static class FeedsEndpoints
         var from = ResumePoint.From(request, since);
         var grain = grains.GetGrain<IChangeFeedGrain>(id);
         var events = follower.FollowAsync("changes", id, from, grain.FollowAsync, static e => e.Seq, cancellationToken);
-        return new(ToItems(events, static e => e.Seq, static e => ChangeEventName(e.Kind), cancellationToken), json.Value.SerializerOptions);
+        return new(ToItems(events, static e => e.Seq, static e => SseEventNames.For(e.Kind), cancellationToken), json.Value.SerializerOptions);
     }
 
     private static async Task<Ok<FeedPageResponse<TerminalEntry>>> GetTerminalHistoryAsync(string id, long? since, int? limit,
@@ -93,23 +94,4 @@ internal static class FeedsEndpoints
             };
         }
     }
-
-    // The sidecar's event names, so a client reads the gateway's stream like the sidecar's.
-    private static string TerminalEventName(TerminalStream stream) => stream switch
-    {
-        TerminalStream.Stdout => "stdout",
-        TerminalStream.Stderr => "stderr",
-        TerminalStream.System => "system",
-        _ => "gap",
-    };
-
-    private static string ChangeEventName(WatchEventKind kind) => kind switch
-    {
-        WatchEventKind.Created => "created",
-        WatchEventKind.Modified => "modified",
-        WatchEventKind.Deleted => "deleted",
-        WatchEventKind.Renamed => "renamed",
-        WatchEventKind.Rescan => "rescan",
-        _ => "gap",
-    };
 }

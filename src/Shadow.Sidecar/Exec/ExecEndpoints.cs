@@ -79,7 +79,7 @@ internal static class ExecEndpoints
                 foreach (var entry in page.Entries)
                 {
                     yield return new SseItem<string>(JsonSerializer.Serialize(entry, TerminalJsonContext.Default.TerminalEntry),
-                        TerminalEndpoints.EventName(entry.Stream))
+                        SseEventNames.For(entry.Stream))
                     {
                         EventId = entry.Seq.ToString(CultureInfo.InvariantCulture),
                     };

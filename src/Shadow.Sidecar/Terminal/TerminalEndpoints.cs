@@ -99,13 +99,5 @@ internal static class TerminalEndpoints
     }
 
     public static SseItem<TerminalEntry> ToItem(TerminalEntry entry) =>
-        new(entry, EventName(entry.Stream)) { EventId = entry.Seq.ToString(CultureInfo.InvariantCulture) };
-
-    public static string EventName(TerminalStream stream) => stream switch
-    {
-        TerminalStream.Stdout => "stdout",
-        TerminalStream.Stderr => "stderr",
-        TerminalStream.System => "system",
-        _ => "gap",
-    };
+        new(entry, SseEventNames.For(entry.Stream)) { EventId = entry.Seq.ToString(CultureInfo.InvariantCulture) };
 }

@@ -77,7 +77,7 @@ internal static class WatchEndpoints
                 }
 
                 var item = enumerator.Current;
-                yield return new SseItem<WatchEvent>(item, EventType(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
+                yield return new SseItem<WatchEvent>(item, SseEventNames.For(item.Kind)) { EventId = item.Seq.ToString(CultureInfo.InvariantCulture) };
             }
         }
         finally
@@ -85,14 +85,4 @@ internal static class WatchEndpoints
             await enumerator.DisposeAsync().ConfigureAwait(false);
         }
     }
-
-    private static string EventType(WatchEventKind kind) => kind switch
-    {
-        WatchEventKind.Created => "created",
-        WatchEventKind.Modified => "modified",
-        WatchEventKind.Deleted => "deleted",
-        WatchEventKind.Renamed => "renamed",
-        WatchEventKind.Rescan => "rescan",
-        _ => "gap",
-    };
 }
