@@ -1,3 +1,4 @@
+using Shadow.Testing;
 using Shouldly;
 
 namespace Shadow.Grains.Tests;
@@ -20,35 +21,12 @@ internal static class SidecarProcesses
     }
 
     /// <summary>Sidecar processes whose command line names the instance's workspace folder.</summary>
-    public static List<int> Of(string instanceId) =>
-        [.. Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal) && cmd.Contains("/workspaces/" + instanceId, StringComparison.Ordinal))];
+    public static List<int> Of(string instanceId) => SidecarProcessScan.Matching("/workspaces/" + instanceId);
 
     /// <summary>Fails when any sidecar runs under the cluster's data folder.</summary>
     public static void ShouldHaveNoneRunning(ShadowCluster shadow)
     {
         var data = shadow.DataDir;
-        var running = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && CommandLine(pid) is { } cmd && cmd.Contains(data, StringComparison.Ordinal) && cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal))
-            .ToList();
-        running.ShouldBeEmpty($"sidecars still running under {data}");
-    }
-
-    private static string? CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+        SidecarProcessScan.Matching(data).ShouldBeEmpty($"sidecars still running under {data}");
     }
 }

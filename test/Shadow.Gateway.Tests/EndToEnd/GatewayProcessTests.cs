@@ -163,35 +163,7 @@ public sealed class GatewayProcessTests : IAsyncDisposable
     }
 
     /// <summary>Sidecar processes serving a workspace under this test's data folder.</summary>
-    private List<int> SidecarPids()
-    {
-        var data = _root.Combine("data");
-        List<int> pids = [];
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmd.Contains("Shadow.Sidecar", StringComparison.Ordinal) && cmd.Contains(data, StringComparison.Ordinal))
-                {
-                    pids.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return pids;
-    }
+    private List<int> SidecarPids() => SidecarProcessScan.Matching(_root.Combine("data"));
 
     private void Append(string? line)
     {
