@@ -380,6 +380,24 @@ internal sealed partial class GitService : IDisposable
         }, cancellationToken);
     }
 
+    public Task<GitHeadResponse> ResetAsync(GitResetRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Commit) || request.Commit.StartsWith('-'))
+        {
+            throw SidecarException.BadRequest("'commit' must name a commit (a sha or a reference).");
+        }
+
+        return RunAsync(repo =>
+        {
+            var target = repo.Lookup<Commit>(request.Commit.Trim())
+                ?? throw SidecarException.NotFound($"Commit '{request.Commit}' does not exist in the workspace's repository.");
+            repo.Reset(ResetMode.Hard, target);
+            repo.RemoveUntrackedFiles();
+            var detached = repo.Info.IsHeadDetached;
+            return new GitHeadResponse(detached ? null : repo.Head.FriendlyName, repo.Head.Tip?.Sha, detached);
+        }, cancellationToken);
+    }
+
     public Task<GitPushResponse> PushAsync(GitPushRequest request, CancellationToken cancellationToken)
     {
         var remoteName = string.IsNullOrWhiteSpace(request.Remote) ? "origin" : request.Remote;
