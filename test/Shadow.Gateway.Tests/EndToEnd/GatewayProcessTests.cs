@@ -94,6 +94,7 @@ public sealed class GatewayProcessTests : IAsyncDisposable
         psi.ArgumentList.Add(_baseAddress.ToString().TrimEnd('/'));
         psi.Environment["Shadow__DataDir"] = _root.Combine("data");
         psi.Environment[$"Shadow__Auth__ApiKeys__{Key}"] = "carol";
+        psi.Environment["Shadow__Agent__Provider"] = "Scripted";
         psi.Environment["Shadow__Orleans__SiloPort"] = GatewayFactory.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Shadow__Orleans__GatewayPort"] = GatewayFactory.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Shadow__Runtime__Local__WarmPoolSize"] = "1";
