@@ -191,14 +191,8 @@ public sealed partial class TaskGrain
         throw new InvalidTaskRequestException("messageId", $"Task '{TaskId}' has no message '{messageId}'.");
     }
 
-    private async Task ResetWorkspaceToAsync(string sha, CancellationToken cancellationToken)
-    {
-        var info = await GrainFactory.GetGrain<IWorkspaceGrain>(TaskId).GetInfoAsync(cancellationToken);
-        if (info.HeadSha != sha)
-        {
-            await Workspace.ResetBranchAsync(sha, cancellationToken);
-        }
-    }
+    // Always through the lease, even when the workspace is at the sha already: a remote that moved is refused either way.
+    private Task ResetWorkspaceToAsync(string sha, CancellationToken cancellationToken) => Workspace.ResetBranchAsync(sha, cancellationToken);
 
     private async Task TruncateAsync(int count, CancellationToken cancellationToken)
     {
@@ -598,6 +592,11 @@ public sealed partial class TaskGrain
         S.TurnSteps = turn.Steps;
         S.Status = commitError is null ? ending.Status : ShadowTaskStatus.Failed;
         S.Error = S.Status == ShadowTaskStatus.Failed ? (ending.Status == ShadowTaskStatus.Failed ? ending.Reason : commitError) : null;
+        if (S.Queue.Count > 0 && S.Status != ShadowTaskStatus.Archived)
+        {
+            // The next follow-up starts right away: the task never looks idle in between.
+            S.Status = ShadowTaskStatus.Running;
+        }
         S.UpdatedAt = time.GetUtcNow();
         await state.WriteStateAsync(cancellationToken);
         LogInformationTurnEnded(TaskId, turn.UserMessageId, S.Status, turn.Steps);
