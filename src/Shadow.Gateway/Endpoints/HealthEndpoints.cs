@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.Runtime;
 using Shadow.Gateway.Contracts;
+using Shadow.Grains.Agent;
 
 namespace Shadow.Gateway.Endpoints;
 
@@ -14,12 +15,14 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static Results<Ok<HealthResponse>, ProblemHttpResult> GetHealth(IClusterMembershipService membership, ILocalSiloDetails silo)
+    private static Results<Ok<HealthResponse>, ProblemHttpResult> GetHealth(IClusterMembershipService membership, ILocalSiloDetails silo,
+        IServiceProvider services)
     {
         var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
         var name = status.ToString().ToLowerInvariant();
+        var agent = services.GetService<ChatClientFactory>() is { } chats ? new AgentResponse(chats.Provider.ToString(), chats.ModelId, chats.IsScripted) : null;
         return status == SiloStatus.Active
-            ? TypedResults.Ok(new HealthResponse("healthy", name))
+            ? TypedResults.Ok(new HealthResponse("healthy", name, agent))
             : TypedResults.Problem($"The co-hosted silo is not active (it is {name}).", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

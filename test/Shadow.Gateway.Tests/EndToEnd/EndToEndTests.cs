@@ -124,6 +124,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         (await usage.ReadObjectAsync())["modelCalls"]!.GetValue<int>().ShouldBe(0); // the scripted demo reports no tokens
         using var othersEvents = await _bob.GetAsync($"/api/tasks/{id}/events", Http.Ct);
         await othersEvents.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        using var health = await _alice.GetAsync("/healthz", Http.Ct);
+        (await health.ReadObjectAsync())["agent"]!["scripted"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]
