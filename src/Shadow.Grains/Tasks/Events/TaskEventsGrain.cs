@@ -10,8 +10,9 @@ namespace Shadow.Grains.Tasks.Events;
 /// Reentrant: readers wait for new events inside their calls while the task grain publishes.
 /// </summary>
 [Reentrant]
-public sealed class TaskEventsGrain([PersistentState("task-events", StorageNames.Default)] IPersistentState<TaskEventsState> state)
-    : Grain, ITaskEventsGrain, ITaskEventSink
+public sealed class TaskEventsGrain(
+    [PersistentState("task-events", StorageNames.Default)] IPersistentState<TaskEventsState> state,
+    TimeProvider time) : Grain, ITaskEventsGrain, ITaskEventSink
 {
     internal const int Capacity = 4096;
     private const long ReserveBlock = 1_000_000;
@@ -19,7 +20,6 @@ public sealed class TaskEventsGrain([PersistentState("task-events", StorageNames
     private readonly LinkedList<TaskEvent> _events = new();
     private TaskCompletionSource _signal = NewSignal();
     private long _next;
-    private long _dropped;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +41,6 @@ public sealed class TaskEventsGrain([PersistentState("task-events", StorageNames
             if (_events.Count > Capacity)
             {
                 _events.RemoveFirst();
-                _dropped++;
             }
         }
 
@@ -59,7 +58,7 @@ public sealed class TaskEventsGrain([PersistentState("task-events", StorageNames
         if (since > 0 && since < first - 1)
         {
             // The reader missed events this activation no longer holds (evicted, or from before a restart).
-            yield return new TaskEvent(first - 1, TaskEventKind.Gap, DateTimeOffset.MinValue,
+            yield return new TaskEvent(first - 1, TaskEventKind.Gap, time.GetUtcNow(),
                 Text: $"Events {since + 1}..{first - 1} are no longer kept; read the task's messages for the history.");
         }
 
