@@ -120,6 +120,7 @@ public sealed class ModelCaller(AgentOptions options, TimeProvider time)
     public static string Describe(Exception e) => e switch
     {
         ClientResultException { Status: > 0 } c => $"HTTP {c.Status}: {FirstLine(c.Message)}",
+        ClientResultException { Status: 0 } c => $"the provider could not be reached ({FirstLine(c.Message)})",
         InvalidModelResponseException or TimeoutException => e.Message,
         HttpRequestException h => $"the provider could not be reached ({FirstLine(h.Message)})",
         JsonException => $"the provider's answer was malformed ({FirstLine(e.Message)})",

@@ -1,6 +1,7 @@
 using LibGit2Sharp;
 using Shadow.Grains.Abstractions.Errors;
 using Shadow.Grains.Abstractions.Tasks;
+using Shadow.Grains.Abstractions.Terminals;
 using Shadow.Grains.Abstractions.Users;
 using Shadow.Grains.Agent;
 using Shadow.Testing;
@@ -294,6 +295,34 @@ public sealed class AgentTurnTests
     }
 
     [Fact]
+    public async Task ProviderDown_NothingListens_TheTurnFailsSayingSo()
+    {
+        await using var model = await ModelServer.StartAsync(Ct);
+        var settings = model.Settings();
+        settings["Shadow:Agent:BaseUrl"] = $"http://127.0.0.1:{FreePortNobodyListensOn()}/v1";
+        await using var shadow = await ShadowCluster.StartAsync(settings);
+        var remote = shadow.CreateRemote("repo");
+
+        // Act
+        var task = await shadow.CreateAndWaitAsync("a15", remote, "main", prompt: "anyone there?");
+
+        // Assert
+        task.Status.ShouldBe(ShadowTaskStatus.Failed);
+        task.Error.ShouldNotBeNull().ShouldContain("could not be reached");
+        task.InitSteps.ShouldAllBe(s => s.Status == InitStepStatus.Succeeded);
+        var messages = await shadow.Task("a15").GetMessagesAsync(Ct);
+        messages[^1].Role.ShouldBe(ChatRole.System);
+        messages[^1].Content.ShouldContain("Send a follow-up to try again");
+    }
+
+    private static int FreePortNobodyListensOn()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task ProviderRecoversWithinTheRetries_TheTurnSucceeds()
     {
         await using var model = await ModelServer.StartAsync(Ct);
@@ -403,6 +432,12 @@ public sealed class AgentTurnTests
         }
 
         (await shadow.Task("a13").GetMessagesAsync(Ct)).ShouldAllBe(m => !m.Content.Contains(Key));
+        model.Requests.First().Body.GetProperty("stream_options").GetProperty("include_usage").GetBoolean().ShouldBeTrue();
+
+        // The user watching the terminal sees the agent's command run.
+        var terminal = shadow.Client.GetGrain<ITerminalGrain>("a13");
+        await WaitUntilAsync(async () => (await terminal.GetHistoryAsync(0, 1000, Ct)).Entries.Any(e => e.Text.Contains("done", StringComparison.Ordinal)),
+            "the command's output in the terminal");
         foreach (var file in Directory.EnumerateFiles(shadow.DataDir, "*", SearchOption.AllDirectories))
         {
             var bytes = await File.ReadAllBytesAsync(file, Ct);
@@ -472,10 +507,12 @@ public sealed class AgentTurnTests
         return seen;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.Elapsed > TimeSpan.FromSeconds(60))
             {
