@@ -698,14 +698,7 @@ public sealed partial class TaskGrain
     private async Task EnsureTurnReminderAsync() =>
         await this.RegisterOrUpdateReminder(TurnReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
-    private async Task UnregisterTurnReminderAsync()
-    {
-        var reminder = await this.GetReminder(TurnReminderName);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task UnregisterTurnReminderAsync() => UnregisterReminderAsync(TurnReminderName);
 
     private TaskEvent Event(TaskEventKind kind) => new(0, kind, time.GetUtcNow());
 

@@ -363,9 +363,11 @@ public sealed partial class TaskGrain(
         }
     }
 
-    private async Task UnregisterInitReminderAsync()
+    private Task UnregisterInitReminderAsync() => UnregisterReminderAsync(InitReminderName);
+
+    private async Task UnregisterReminderAsync(string name)
     {
-        var reminder = await this.GetReminder(InitReminderName);
+        var reminder = await this.GetReminder(name);
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);

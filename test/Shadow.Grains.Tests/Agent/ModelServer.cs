@@ -99,10 +99,15 @@ public sealed class ModelServer : IAsyncDisposable
                 await ChunkAsync(context, new { }, "stop");
                 break;
             case ModelReply.Tools tools:
+                // Each call's arguments arrive in two pieces, as real servers split them.
                 await ChunkAsync(context, new
                 {
                     role = "assistant",
-                    tool_calls = tools.Calls.Select((c, i) => new { index = i, id = c.Id, type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray(),
+                    tool_calls = tools.Calls.Select((c, i) => new { index = i, id = c.Id, type = "function", function = new { name = c.Name, arguments = c.Arguments[..(c.Arguments.Length / 2)] } }).ToArray(),
+                }, null);
+                await ChunkAsync(context, new
+                {
+                    tool_calls = tools.Calls.Select((c, i) => new { index = i, function = new { arguments = c.Arguments[(c.Arguments.Length / 2)..] } }).ToArray(),
                 }, null);
                 await ChunkAsync(context, new { }, "tool_calls");
                 break;
@@ -194,6 +199,8 @@ public sealed record ModelRequest(JsonElement Body, string Authorization)
 
     /// <summary>The tool results sent back, in order.</summary>
     public IReadOnlyList<string> ToolResults => [.. Messages.Where(m => m.GetProperty("role").GetString() == "tool").Select(m => m.GetProperty("content").ToString())];
+
+    public string? Model => Body.GetProperty("model").GetString();
 
     public bool Stream => Body.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
 
