@@ -297,7 +297,14 @@ public sealed partial class TaskGrain(
             await state.WriteStateAsync(cancellationToken);
             await UnregisterInitReminderAsync();
             LogInformationActive(TaskId);
-            await PublishStatusAsync();
+            if (startTurn)
+            {
+                await PublishAsync(Event(TaskEventKind.TurnStarted) with { MessageId = S.Turn!.UserMessageId }, StatusEvent());
+            }
+            else
+            {
+                await PublishStatusAsync();
+            }
             if (startTurn || S.Queue.Count > 0)
             {
                 await EnsureTurnReminderAsync();

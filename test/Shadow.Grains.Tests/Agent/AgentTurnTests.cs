@@ -61,6 +61,7 @@ public sealed class AgentTurnTests
 
         var seen = await ReadEventsAsync(events, e => e.Kind == TaskEventKind.TurnEnded);
         seen.Select(e => e.Kind).ShouldContain(TaskEventKind.TextDelta);
+        seen.ShouldContain(e => e.Kind == TaskEventKind.TurnStarted && e.MessageId == messages[0].Id);
         seen.ShouldContain(e => e.Kind == TaskEventKind.ToolCall && e.ToolName == "edit_file" && e.Arguments!.Contains("greeting.txt"));
         seen.ShouldContain(e => e.Kind == TaskEventKind.ToolResult && e.ToolCallId == "call_1" && !e.IsError);
         seen.ShouldContain(e => e.Kind == TaskEventKind.Commit && e.Text == "Add a greeting file");
