@@ -54,6 +54,10 @@ public sealed class AgentOptions
     [Range(1, 10_000)]
     public int MaxStepsPerTurn { get; set; } = 100;
 
+    /// <summary>The most tokens one model answer may hold (Anthropic requires a limit; its adapter's default, 1,024, cuts off code).</summary>
+    [Range(256, 1_000_000)]
+    public int MaxOutputTokens { get; set; } = 8192;
+
     /// <summary>The longest a turn may run before it is cancelled.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromMinutes(30);

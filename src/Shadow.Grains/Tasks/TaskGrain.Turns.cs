@@ -420,7 +420,13 @@ public sealed partial class TaskGrain
     {
         var options = agent.Value;
         var model = S.Model ?? chats.ModelId;
-        var chatOptions = new ChatOptions { Tools = [.. Toolbox.Definitions], ToolMode = ChatToolMode.Auto, ModelId = string.IsNullOrEmpty(model) ? null : model };
+        var chatOptions = new ChatOptions
+        {
+            Tools = [.. Toolbox.Definitions],
+            ToolMode = ChatToolMode.Auto,
+            ModelId = string.IsNullOrEmpty(model) ? null : model,
+            MaxOutputTokens = options.MaxOutputTokens,
+        };
         var history = AgentConversation.Build(_log.Messages);
         var deltas = new StringBuilder();
         var lastFlush = time.GetTimestamp();
