@@ -7,6 +7,7 @@ namespace Shadow.Bench.Agent;
 internal sealed class EventRecorder : IAsyncDisposable
 {
     private readonly List<ReceivedEvent> _events = [];
+    private readonly FeedProgress _progress = new();
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _follow;
@@ -26,45 +27,49 @@ internal sealed class EventRecorder : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="done"/> holds for the events so far; a <see cref="TaskEventKind.Gap"/> is a harness error.</summary>
-    public async Task<IReadOnlyList<ReceivedEvent>> WaitForAsync(Func<IReadOnlyList<ReceivedEvent>, bool> done, TimeSpan timeout, string what)
+    /// <summary>
+    /// Waits until <paramref name="done"/> holds for the feed's progress, then answers the events so far. Checking progress
+    /// copies nothing: the bench shares the process (and the 2 cores) with the silo it measures. A Gap is a harness error.
+    /// </summary>
+    public async Task<IReadOnlyList<ReceivedEvent>> WaitForAsync(Func<FeedProgress, bool> done, TimeSpan timeout, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             Task changed;
-            IReadOnlyList<ReceivedEvent> events;
             lock (_lock)
             {
                 changed = _changed.Task;
-                events = [.. _events];
-            }
+                if (_failure is { } failure)
+                {
+                    throw new BenchException($"Following the task's events failed: {failure.GetType().Name}: {failure.Message}");
+                }
 
-            if (_failure is { } failure)
-            {
-                throw new BenchException($"Following the task's events failed: {failure.GetType().Name}: {failure.Message}");
-            }
+                if (_progress.SawGap)
+                {
+                    throw new BenchException("The task's event feed dropped events (Gap): use fewer steps.");
+                }
 
-            if (events.Any(e => e.Event.Kind == TaskEventKind.Gap))
-            {
-                throw new BenchException("The task's event feed dropped events (Gap): use fewer steps.");
-            }
-
-            if (done(events))
-            {
-                return events;
+                if (done(_progress))
+                {
+                    return [.. _events];
+                }
             }
 
             var left = timeout - deadline.Elapsed;
             if (left <= TimeSpan.Zero)
             {
-                var tail = string.Join(", ", events.TakeLast(8).Select(e => $"{e.Event.Kind}{(e.Event.Text is { } t ? $" '{Shorten(t)}'" : "")}"));
+                var tail = string.Join(", ", Snapshot().TakeLast(8).Select(e => $"{e.Event.Kind}{(e.Event.Text is { } t ? $" '{Shorten(t)}'" : "")}"));
                 throw new BenchException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last events: {tail}");
             }
 
             await Task.WhenAny(changed, Task.Delay(left));
         }
     }
+
+    /// <summary>A step-completion event: an assistant message (a model step) or a tool result (a tool step).</summary>
+    public static bool IsCompletion(TaskEvent e) =>
+        (e.Kind == TaskEventKind.Message && e.Role == ChatRole.Assistant) || e.Kind == TaskEventKind.ToolResult;
 
     private async Task FollowAsync(ITaskEventsGrain feed)
     {
@@ -78,6 +83,7 @@ internal sealed class EventRecorder : IAsyncDisposable
                 lock (_lock)
                 {
                     _events.Add(new ReceivedEvent(e, received));
+                    _progress.Record(e, IsCompletion(e));
                     changed = _changed;
                     _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
@@ -91,10 +97,10 @@ internal sealed class EventRecorder : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _failure = e;
             TaskCompletionSource changed;
             lock (_lock)
             {
+                _failure = e;
                 changed = _changed;
             }
 

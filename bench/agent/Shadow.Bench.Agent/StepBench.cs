@@ -25,7 +25,7 @@ internal static class StepBench
         Console.WriteLine($"   create the task on {options.Repo} (init: spawn the sidecar, clone 200 files, shadow branch) + warm-up turn ...");
         var created = Stopwatch.StartNew();
         await task.CreateAsync(new CreateTaskCommand("bench", options.Repo, "main", "Warm up: plan the work."), cancellationToken);
-        await recorder.WaitForAsync(e => TurnsEnded(e) >= 1, TurnTimeout, "the warm-up turn to end");
+        await recorder.WaitForAsync(p => p.TurnsEnded >= 1, TurnTimeout, "the warm-up turn to end");
         await RequireIdleAsync(task, "warm-up");
         findings.Detail($"create + init + warm-up turn ({options.WarmupSteps} todo_write): {created.Elapsed.TotalMilliseconds:0} ms");
 
@@ -46,11 +46,11 @@ internal static class StepBench
         var client = silo.Client;
         var task = client.GetGrain<ITaskGrain>(TaskId);
         await using var recorder = new EventRecorder(client, TaskId);
-        var before = await recorder.WaitForAsync(e => TurnsEnded(e) >= 3, TurnTimeout, "the earlier turns' events");
+        var before = await recorder.WaitForAsync(p => p.TurnsEnded >= 3, TurnTimeout, "the earlier turns' events");
         Console.WriteLine("   commit turn: 1 edit_file, then the turn's end commits and pushes ...");
         var turn = TurnsEnded(before) + 1;
         await task.PostMessageAsync("Update the scratch file.", cancellationToken);
-        var events = await recorder.WaitForAsync(e => TurnsEnded(e) >= turn, TurnTimeout, "the commit turn to end");
+        var events = await recorder.WaitForAsync(p => p.TurnsEnded >= turn, TurnTimeout, "the commit turn to end");
         var slice = TurnSlice(events, turn);
         var last = slice.Last(IsCompletion);
         var endMs = (slice[^1].Event.At - last.Event.At).TotalMilliseconds;
@@ -79,7 +79,7 @@ internal static class StepBench
         var start = Stopwatch.GetTimestamp();
         var sampler = SampleTaskStateAsync(recorder, store, turn, expectedSteps, taskStateBytes);
         await task.PostMessageAsync(prompt, cancellationToken);
-        var events = await recorder.WaitForAsync(e => TurnsEnded(e) >= turn, TurnTimeout, $"the {label} to end");
+        var events = await recorder.WaitForAsync(p => p.TurnsEnded >= turn, TurnTimeout, $"the {label} to end");
         var ioDelta = IoCounters.Delta(io, IoCounters.Read());
         var allocatedDelta = GC.GetTotalAllocatedBytes(precise: false) - allocated;
         var collections = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
@@ -124,8 +124,9 @@ internal static class StepBench
         var next = every;
         while (true)
         {
-            var events = await recorder.WaitForAsync(e => TurnsEnded(e) >= turn || TurnSlice(e, turn).Count(IsCompletion) >= next, TurnTimeout, "a step");
-            if (TurnsEnded(events) >= turn)
+            var ended = false;
+            await recorder.WaitForAsync(p => (ended = p.TurnsEnded >= turn) || p.CompletionsIn(turn) >= next, TurnTimeout, "a step");
+            if (ended)
             {
                 return;
             }
@@ -169,8 +170,7 @@ internal static class StepBench
 
     public static string Key(TurnRun run) => run.Label.StartsWith("todo", StringComparison.Ordinal) ? "todoTurn" : "readTurn";
 
-    private static bool IsCompletion(ReceivedEvent e) =>
-        (e.Event.Kind == TaskEventKind.Message && e.Event.Role == ChatRole.Assistant) || e.Event.Kind == TaskEventKind.ToolResult;
+    private static bool IsCompletion(ReceivedEvent e) => EventRecorder.IsCompletion(e.Event);
 
     private static int TurnsEnded(IReadOnlyList<ReceivedEvent> events) => events.Count(e => e.Event.Kind == TaskEventKind.TurnEnded);
 
