@@ -52,6 +52,8 @@ internal static class BytesReport
         }
 
         var frame = framing.Count == 0 ? 0 : framing.Order().ElementAt(framing.Count / 2);
+        findings.Detail($"page framing (stored full page minus its serialized messages): {frame} B, from {framing.Count} full pages"
+            + (framing.Count > 0 ? $" (range {framing.Min()}..{framing.Max()} B)" : ""));
         var bySequence = messages.Select((m, i) => (m, i)).ToDictionary(p => p.m.Id, p => p.i, StringComparer.Ordinal);
         long PageAsWritten(int index)
         {

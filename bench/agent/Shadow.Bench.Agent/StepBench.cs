@@ -147,6 +147,10 @@ internal static class StepBench
         var late = Stats.FromMs(todo.Steps.TakeLast(quarter).Select(s => s.Ms));
         findings.AddLatency("  first quarter of the turn's steps", "step.firstQuarter", early, null);
         findings.AddLatency("  last quarter (longer history)", "step.lastQuarter", late, null);
+        // Does the growing history cost? p50 per quarter of the turn, model and tool steps apart.
+        var quarters = Enumerable.Range(0, 4).Select(q => todo.Steps.Skip(q * quarter).Take(quarter).ToList()).ToList();
+        findings.Detail("todo_write turn: p50 by quarter of the turn (model / tool steps): " + string.Join("; ", quarters.Select((q, i) =>
+            $"q{i + 1} {Stats.FromMs(q.Where(s => s.IsModel).Select(s => s.Ms)).P50Ms:0.00} / {Stats.FromMs(q.Where(s => !s.IsModel).Select(s => s.Ms)).P50Ms:0.00} ms")));
         var readSteps = read.Steps.Where(s => s.ToolName == "read_file").Select(s => s.Ms);
         findings.AddLatency("step incl. sidecar: read_file 4 KB tool steps", "step.readFile", Stats.FromMs(readSteps), null);
         findings.AddLatency("  model steps of that turn", "step.readTurnModel", Stats.FromMs(read.Steps.Where(s => s.IsModel).Select(s => s.Ms)), null);
