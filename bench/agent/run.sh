@@ -15,8 +15,7 @@ usage: bench/agent/run.sh [options]
   --commits N        measured commits per row (default 50)
   --keep             keep the temp data folder (shadow.db) and print its path
   --skip-publish     reuse bench/agent/out/sidecar-aot if it exists (the AOT publish takes 1-3 minutes)
-  --jit-sidecar      run the sidecar as a Release JIT build (dotnet build) instead of Native AOT: the AOT sidecar
-                     aborts on GET /git/diff with changes (see README), so only this measures the end-of-turn rows
+  --jit-sidecar      run the sidecar as a Release JIT build (dotnet build) instead of Native AOT
   --strict           exit 1 when a target is missed (default: only harness errors exit 1)
   -h, --help         this text
 EOF2
