@@ -24,6 +24,7 @@ internal static class SidecarHosting
         ["--workspace"] = "Sidecar:Workspace",
         ["--state-dir"] = "Sidecar:StateDir",
         ["--parent-pid"] = "Sidecar:ParentPid",
+        ["--token-pipe"] = "Sidecar:TokenPipe",
     };
 
     // Start-up garbage (configuration, DI, routing, OpenAPI metadata) is most of an idle sidecar's heap; one aggressive,
@@ -70,6 +71,7 @@ internal static class SidecarHosting
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new SidecarToken(options.Token));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new PathGuard(options.Workspace));
         builder.Services.AddHealth();
@@ -79,6 +81,11 @@ internal static class SidecarHosting
         builder.Services.AddExec();
         builder.Services.AddGit();
         builder.Services.AddWatch();
+        if (!string.IsNullOrEmpty(options.TokenPipe))
+        {
+            builder.Services.AddHostedService<TokenPipeReader>();
+        }
+
         if (options.ParentProcessId is not null)
         {
             builder.Services.AddHostedService<ParentWatcher>();

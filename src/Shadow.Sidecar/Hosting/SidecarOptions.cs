@@ -25,6 +25,13 @@ internal sealed class SidecarOptions
     public string Token { get; set; } = string.Empty;
 
     /// <summary>
+    /// A FIFO (<c>--token-pipe</c>) the token arrives on after start, instead of <c>SHADOW_SIDECAR_TOKEN</c>: the sidecar of a
+    /// microVM guest is started (and snapshotted) before its workspace exists, and the host hands it the token later over a
+    /// control channel. Until the first valid line arrives every route, <c>/health</c> included, answers 503.
+    /// </summary>
+    public string? TokenPipe { get; set; }
+
+    /// <summary>
     /// The process this sidecar lives for (<c>--parent-pid</c>); once it is gone the sidecar stops gracefully. Kept as text
     /// so that a value that is not a number is reported by <see cref="Validate"/> instead of failing the binder.
     /// </summary>
@@ -65,7 +72,18 @@ internal sealed class SidecarOptions
             errors.Add($"--workspace '{Workspace}' does not exist; create the folder first.");
         }
 
-        if (string.IsNullOrEmpty(Token))
+        if (!string.IsNullOrEmpty(TokenPipe))
+        {
+            if (!string.IsNullOrEmpty(Token))
+            {
+                errors.Add($"Both {TokenVariable} and --token-pipe are set; use one of them.");
+            }
+            else if (!File.Exists(TokenPipe))
+            {
+                errors.Add($"--token-pipe '{TokenPipe}' does not exist (or Sidecar:TokenPipe): create the FIFO first (mkfifo).");
+            }
+        }
+        else if (string.IsNullOrEmpty(Token))
         {
             errors.Add($"{TokenVariable} is not set: the sidecar refuses to start without a bearer token. Set it to a random secret of at least 16 characters.");
         }

@@ -6,14 +6,20 @@ using Shadow.Sidecar.Hosting;
 namespace Shadow.Sidecar.Security;
 
 /// <summary>Every route but <c>/health</c> needs <c>Authorization: Bearer &lt;SHADOW_SIDECAR_TOKEN&gt;</c>.</summary>
-internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarOptions options)
+internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarToken token)
 {
-    // Plain bytes, no hashing: SHA-256 would load OpenSSL (~4 MB of RSS) into every sidecar for one compare.
-    private readonly byte[] _expected = Encoding.UTF8.GetBytes(options.Token);
-
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.Equals(SidecarRoutes.Health, StringComparison.Ordinal) || IsAuthorized(context.Request))
+        // Plain bytes, no hashing: SHA-256 would load OpenSSL (~4 MB of RSS) into every sidecar for one compare.
+        if (token.Expected is not { } expected)
+        {
+            // --token-pipe and no token yet: not ready, not even for /health (the host waits for 200 before its first call).
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Not ready",
+                "The sidecar is waiting for its bearer token (--token-pipe); try again shortly.");
+        }
+
+        if (context.Request.Path.Equals(SidecarRoutes.Health, StringComparison.Ordinal) || IsAuthorized(context.Request, expected))
         {
             return next(context);
         }
@@ -23,7 +29,7 @@ internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarOptions
             "A valid bearer token is required: send 'Authorization: Bearer <token>' with the workspace's token.");
     }
 
-    private bool IsAuthorized(HttpRequest request)
+    private static bool IsAuthorized(HttpRequest request, byte[] expected)
     {
         var header = request.Headers.Authorization.ToString();
         const string Scheme = "Bearer ";
@@ -42,6 +48,6 @@ internal sealed class BearerTokenMiddleware(RequestDelegate next, SidecarOptions
 
         var length = Encoding.UTF8.GetBytes(token, presented);
         // Constant time over the content; only the length (not a secret worth hiding) can show through timing.
-        return length == _expected.Length && CryptographicOperations.FixedTimeEquals(presented[..length], _expected);
+        return length == expected.Length && CryptographicOperations.FixedTimeEquals(presented[..length], expected);
     }
 }

@@ -1,0 +1,53 @@
+#!/bin/busybox sh
+# /init of the Shadow microVM guest (built into the initramfs by build-image.sh).
+# ttyS0: the console (kernel messages, the sidecar's output, a root shell for the host's emergency channel).
+# ttyS1: the host's control channel: one line per command, "time <unix seconds>" and "token <secret>". The sidecar's
+# token arrives only here, after boot (or after a snapshot restore): it is never on the kernel command line nor in the image.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /var/lib/shadow /workspace /root
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin HOME=/root TERM=vt100 LANG=C.UTF-8
+mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
+chmod 1777 /tmp
+
+for m in $(cat /etc/shadow/modules); do
+  insmod "/lib/modules/$m.ko" || echo "shadow-init: insmod $m failed"
+done
+
+ip link set lo up
+ip addr add 10.0.2.15/24 dev eth0
+ip link set eth0 up
+ip route add default via 10.0.2.2
+hostname shadow-vm
+
+stty -F /dev/ttyS1 raw -echo
+mkfifo -m 600 /run/shadow-token
+
+# The sidecar waits on the FIFO for its token; until then it answers 503 on every route.
+(
+  cd /opt/shadow
+  while true; do
+    ./Shadow.Sidecar --workspace /workspace --state-dir /var/lib/shadow --urls http://0.0.0.0:8080 --token-pipe /run/shadow-token </dev/null
+    echo "shadow-init: the sidecar exited ($?); restarting it"
+    sleep 1
+  done
+) >/dev/ttyS0 2>&1 &
+
+# The control channel.
+(
+  while read -r command argument; do
+    case "$command" in
+      time) date -s "@$argument" >/dev/null ;;
+      token) printf '%s\n' "$argument" >/run/shadow-token ;;
+    esac
+    argument=
+  done </dev/ttyS1
+) &
+
+echo "shadow-init: ready"
+# The emergency shell on the console; a new one when it exits.
+while true; do
+  setsid cttyhack sh
+done
