@@ -100,7 +100,10 @@ fi
 
 # ---- initramfs ----
 binaries=("$busybox" "$bash_bin" "$sidecar_dir/Shadow.Sidecar" "$sidecar_dir"/libgit2-*.so)
-libs=$(for b in "${binaries[@]}"; do ldd "$b" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'; done | sort -u)
+# libgit2 loads OpenSSL with dlopen (for its hashes too, so even git:// needs it): ldd cannot see that one.
+libssl=$(ldconfig -p 2>/dev/null | awk '/libssl\.so\.3 .*x86-64/ { print $NF; exit }')
+[ -n "$libssl" ] || fail "libssl.so.3 is missing (apt-get install libssl3); the sidecar's libgit2 loads it at run time"
+libs=$( { for b in "${binaries[@]}" "$libssl"; do ldd "$b" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'; done; echo "$libssl"; } | sort -u)
 inputs=("$0" "$init_script" "${binaries[@]}" $libs "$sidecar_dir/appsettings.json")
 key=$( { echo "$kernel_version"; printf '%s\n' "${wanted_modules[@]}"; for f in "${inputs[@]}"; do [ -f "$f" ] && sha256sum <"$f"; done; } | sha256sum | cut -c1-16)
 image="$cache/image-$key"

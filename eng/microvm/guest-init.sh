@@ -1,14 +1,15 @@
 #!/bin/busybox sh
 # /init of the Shadow microVM guest (built into the initramfs by build-image.sh).
 # ttyS0: the console (kernel messages, the sidecar's output, a root shell for the host's emergency channel).
-# ttyS1: the host's control channel: one line per command, "time <unix seconds>" and "token <secret>". The sidecar's
+# ttyS1: the host's control channel: one line per command, "time <unix seconds>", "seed <hex>" (mixed into the
+# guest's RNG: every VM resumed from one saved state would otherwise share it) and "token <secret>". The sidecar's
 # token arrives only here, after boot (or after a snapshot restore): it is never on the kernel command line nor in the image.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /var/lib/shadow /workspace /root
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox --install -s /bin
-export PATH=/bin:/sbin HOME=/root TERM=vt100 LANG=C.UTF-8
+export PATH=/bin:/sbin HOME=/root TERM=vt100 LANG=C.UTF-8 Logging__Console__FormatterOptions__ColorBehavior=Disabled
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
 chmod 1777 /tmp
 
@@ -23,12 +24,13 @@ ip route add default via 10.0.2.2
 hostname shadow-vm
 
 stty -F /dev/ttyS1 raw -echo
-mkfifo -m 600 /run/shadow-token
 
-# The sidecar waits on the FIFO for its token; until then it answers 503 on every route.
+# The sidecar waits on the FIFO for its token; until then it answers 503 on every route. A sidecar that had to be
+# restarted waits for a new token (the host sees 503s and replaces the VM).
 (
   cd /opt/shadow
   while true; do
+    [ -p /run/shadow-token ] || mkfifo -m 600 /run/shadow-token
     ./Shadow.Sidecar --workspace /workspace --state-dir /var/lib/shadow --urls http://0.0.0.0:8080 --token-pipe /run/shadow-token </dev/null
     echo "shadow-init: the sidecar exited ($?); restarting it"
     sleep 1
@@ -40,6 +42,7 @@ mkfifo -m 600 /run/shadow-token
   while read -r command argument; do
     case "$command" in
       time) date -s "@$argument" >/dev/null ;;
+      seed) printf '%s' "$argument" >/dev/urandom ;;
       token) printf '%s\n' "$argument" >/run/shadow-token ;;
     esac
     argument=

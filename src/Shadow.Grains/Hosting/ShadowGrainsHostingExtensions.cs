@@ -5,6 +5,7 @@ using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Agent;
 using Shadow.Grains.Runtime.Local;
+using Shadow.Grains.Runtime.MicroVm;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
 using Shadow.Grains.Tasks;
@@ -62,7 +63,15 @@ public static class ShadowGrainsHostingExtensions
 
         var runtime = Read<ShadowRuntimeOptions>(configuration, ShadowRuntimeOptions.SectionName);
         Check(runtime, new ShadowRuntimeOptionsValidator());
-        services.AddLocalWorkspaceRuntime();
+        if (runtime.Kind == MicroVmRuntime.RuntimeKind)
+        {
+            services.AddMicroVmWorkspaceRuntime();
+        }
+        else
+        {
+            services.AddLocalWorkspaceRuntime();
+        }
+
         return services;
     }
 

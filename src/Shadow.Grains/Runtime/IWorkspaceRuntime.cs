@@ -23,4 +23,11 @@ public interface IWorkspaceRuntime
 
     /// <summary>Ends the instance and, when <paramref name="deleteStorage"/>, removes its storage. Unknown or already gone counts as done.</summary>
     Task DeleteAsync(WorkspaceHandle handle, bool deleteStorage, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The URL the workspace's sidecar clones and pushes <paramref name="repoUrl"/> through. Most runtimes reach the remote as
+    /// it is (the default); a runtime whose workspaces have no network of their own (MicroVm) maps it to a narrow forward.
+    /// Throws <see cref="NotSupportedException"/> for a remote the runtime cannot reach.
+    /// </summary>
+    Task<string> ExposeRemoteAsync(WorkspaceHandle handle, string repoUrl, CancellationToken cancellationToken = default) => Task.FromResult(repoUrl);
 }

@@ -129,7 +129,8 @@ public sealed partial class WorkspaceGrain(
             if (head?.Commit is null)
             {
                 // An empty workspace (a crash may have left a half clone: the sidecar empties the root when a clone fails).
-                var clone = await client.GitCloneAsync(new GitCloneRequest(spec.RepoUrl, spec.BaseBranch), cancellationToken);
+                var remote = await runtime.ExposeRemoteAsync(S.Handle!, spec.RepoUrl, cancellationToken);
+                var clone = await client.GitCloneAsync(new GitCloneRequest(remote, spec.BaseBranch), cancellationToken);
                 if (clone.Commit is null)
                 {
                     // Nothing to branch from. Drop the half-made workspace so a retry (after a push, or with a base branch) clones afresh.
@@ -576,7 +577,8 @@ public sealed partial class WorkspaceGrain(
             var head = await TryGetHeadAsync(client, cancellationToken);
             if (head?.Commit is null)
             {
-                var clone = await client.GitCloneAsync(new GitCloneRequest(spec.RepoUrl, spec.Branch), cancellationToken);
+                var remote = await runtime.ExposeRemoteAsync(S.Handle!, spec.RepoUrl, cancellationToken);
+                var clone = await client.GitCloneAsync(new GitCloneRequest(remote, spec.Branch), cancellationToken);
                 S.HeadSha = clone.Commit;
                 await client.GitConfigAsync(new GitConfigRequest(_options.GitUserName, _options.GitUserEmail), cancellationToken);
             }
