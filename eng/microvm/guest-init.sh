@@ -37,6 +37,17 @@ stty -F /dev/ttyS1 raw -echo
   done
 ) >/dev/ttyS0 2>&1 &
 
+# Warm the sidecar's request path from inside the guest (routing tables, Kestrel's first connection) so that a VM resumed
+# from a state saved after this point answers its first request sooner; then tell the host, which saves the state.
+(
+  tries=0
+  until wget -q -O /dev/null -T 2 http://127.0.0.1:8080/health 2>&1 | grep -q 503; do
+    tries=$((tries + 1)); [ $tries -gt 600 ] && break; sleep 0.1
+  done
+  for path in /health /files/list /exec /git/status; do wget -q -O /dev/null -T 5 "http://127.0.0.1:8080$path" >/dev/null 2>&1; done
+  echo "shadow-init: sidecar warm" >/dev/ttyS0
+) &
+
 # The control channel.
 (
   while read -r command argument; do

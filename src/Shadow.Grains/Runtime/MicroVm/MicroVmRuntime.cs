@@ -34,7 +34,7 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
 
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     private const int IdLength = 12;
-    private const string ListeningMarker = "SHADOW_SIDECAR_LISTENING";
+    private const string SidecarWarmMarker = "shadow-init: sidecar warm";
     private const string InitReadyMarker = "shadow-init: ready";
     private const string RemoteName = "origin.git";
     private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(60);
@@ -412,7 +412,7 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
             }
             else
             {
-                await WaitForConsoleAsync(vm, ListeningMarker, _options.BootTimeout, cancellationToken).ConfigureAwait(false);
+                await WaitForConsoleAsync(vm, SidecarWarmMarker, _options.BootTimeout, cancellationToken).ConfigureAwait(false);
             }
 
             var port = await vm.GetForwardedPortAsync(cancellationToken).ConfigureAwait(false);
@@ -466,7 +466,7 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
     private static string KernelCommandLine(MicroVmAccelerator accelerator)
     {
         var line = "console=ttyS0 quiet panic=-1 reboot=t tsc=reliable no_timer_check i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd " +
-            "rdinit=/init mitigations=off random.trust_cpu=on";
+            "rdinit=/init mitigations=off random.trust_cpu=on init_on_free=1";
         if (accelerator == MicroVmAccelerator.Tcg && HostTscKhz() is { } khz)
         {
             line += string.Create(CultureInfo.InvariantCulture, $" tsc_early_khz={khz}");
