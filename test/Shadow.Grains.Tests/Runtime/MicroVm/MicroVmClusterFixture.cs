@@ -49,6 +49,13 @@ public sealed class MicroVmClusterFixture : IAsyncLifetime
         Preparation = await Runtime.PrepareAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>The runtime's KVM probe (boots the guest under KVM): null when KVM works, else why not.</summary>
+    public async Task<string?> KvmProbeAsync(CancellationToken cancellationToken)
+    {
+        var image = await Shadow.Cluster.Silos[0].ServiceProvider.GetRequiredService<GuestImageBuilder>().BuildAsync(cancellationToken);
+        return await Runtime.ProbeKvmAsync(image, cancellationToken);
+    }
+
     /// <summary>Skips the calling test when the microVM runtime cannot run here.</summary>
     public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? string.Empty);
 
