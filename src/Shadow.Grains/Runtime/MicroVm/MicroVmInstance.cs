@@ -20,5 +20,8 @@ internal sealed class MicroVmInstance(string instanceId, string directory, IVirt
     /// <summary>Where the git forward's repositories are linked (<c>git://10.0.2.100/&lt;name&gt;</c>).</summary>
     public string GitExportDirectory => Path.Combine(Directory, "git");
 
+    /// <summary>The task it was handed to; null while it waits in the warm pool.</summary>
+    public string? TaskId { get; set; }
+
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 }

@@ -152,6 +152,7 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
             source = instance.FromSnapshot ? "resumed" : "booted";
         }
 
+        instance.TaskId = request.TaskId;
         _instances[instance.InstanceId] = instance;
         try
         {
@@ -246,6 +247,13 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
     /// <summary>The resident memory of the instance's VMM process, in bytes; null when unknown.</summary>
     public long? ResidentBytesOf(string instanceId) =>
         _instances.TryGetValue(instanceId, out var instance) ? instance.Vm.ResidentBytes() : null;
+
+    /// <summary>
+    /// Every VM handed to a task, with that task's id: what a reconciler compares with the live tasks to end the VMs
+    /// whose task is gone (the generic <c>IWorkspaceRuntime.ListInstancesAsync</c> maps onto this once it exists).
+    /// </summary>
+    public IReadOnlyList<(string InstanceId, string TaskId)> ListInstances() =>
+        [.. _instances.Values.Where(i => i.TaskId is not null && !i.Vm.HasExited).Select(i => (i.InstanceId, i.TaskId!))];
 
     /// <summary>The VMM process of an instance, or null.</summary>
     public int? ProcessIdOf(string instanceId) =>
