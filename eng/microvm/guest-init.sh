@@ -52,7 +52,7 @@ stty -F /dev/ttyS1 raw -echo
 (
   while read -r command argument; do
     case "$command" in
-      time) date -s "@$argument" >/dev/null ;;
+      time) date -s "@$argument" >/dev/null; echo "shadow-init: resumed; clock set" >/dev/kmsg ;;
       seed) printf '%s' "$argument" >/dev/urandom ;;
       token) printf '%s\n' "$argument" >/run/shadow-token ;;
     esac
@@ -61,6 +61,7 @@ stty -F /dev/ttyS1 raw -echo
 ) &
 
 echo "shadow-init: ready"
+echo "shadow-init: guest ready (busybox init, sidecar on :8080, network restricted)" >/dev/kmsg
 # The emergency shell on the console; a new one when it exits.
 while true; do
   setsid cttyhack sh

@@ -361,6 +361,29 @@ internal sealed partial class GitService : IDisposable
 
     // ---- commit / push ----
 
+    /// <summary>Trailing whitespace off every line, blank lines at the start and end dropped, runs of blank lines folded, one final newline.</summary>
+    internal static string Tidy(string message)
+    {
+        var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToList();
+        var kept = new List<string>();
+        foreach (var line in lines)
+        {
+            if (line.Length == 0 && (kept.Count == 0 || kept[^1].Length == 0))
+            {
+                continue;
+            }
+
+            kept.Add(line);
+        }
+
+        while (kept.Count > 0 && kept[^1].Length == 0)
+        {
+            kept.RemoveAt(kept.Count - 1);
+        }
+
+        return string.Join('\n', kept) + "\n";
+    }
+
     public Task<GitCommitResponse> CommitAsync(GitCommitRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Message))
@@ -386,7 +409,10 @@ internal sealed partial class GitService : IDisposable
             Commit commit;
             try
             {
-                commit = repo.Commit(request.Message, signature, signature, new CommitOptions { AllowEmptyCommit = request.AllowEmpty });
+                // libgit2's message prettifier answers an empty message under Native AOT (its GitBuf out-parameter is not
+                // marshalled back), so the message is tidied here the way git does: trailing blanks off, one final newline.
+                commit = repo.Commit(Tidy(request.Message), signature, signature,
+                    new CommitOptions { AllowEmptyCommit = request.AllowEmpty, PrettifyMessage = false });
             }
             catch (EmptyCommitException)
             {

@@ -158,6 +158,7 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
         {
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
             await HandOverAsync(instance, token, cancellationToken).ConfigureAwait(false);
+            _ = BridgeKernelLogAsync(instance, token);
             LogInformationProvisioned(request.TaskId, instance.InstanceId, source, stopwatch.Elapsed.TotalMilliseconds);
             return new WorkspaceHandle(instance.InstanceId, instance.BaseAddress, token, Reattached: false);
         }
@@ -276,6 +277,56 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
         await vm.SendControlAsync("seed " + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(64)), cancellationToken).ConfigureAwait(false);
         await vm.SendControlAsync("token " + token, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Puts the guest's kernel log (the boot messages, later kernel messages, and what the guest's init writes to
+    /// /dev/kmsg) into the task's terminal stream: a background command of the workspace's sidecar follows /dev/kmsg, and
+    /// the sidecar's terminal buffer is what the task's terminal follows. Off the provisioning path; best effort.
+    /// </summary>
+    private async Task BridgeKernelLogAsync(MicroVmInstance instance, string token)
+    {
+        // bash builtins only (busybox sed cannot unbuffer): each record "level,seq,time,-;text" becomes "[vm console] text".
+        const string Command = "while read -r line; do echo \"[vm console] ${line#*;}\"; done </dev/kmsg";
+        try
+        {
+            var started = Stopwatch.StartNew();
+            while (!_stopping.IsCancellationRequested && !instance.Vm.HasExited && started.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(instance.BaseAddress, "exec/background"))
+                {
+                    Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["command"] = Command }),
+                        System.Text.Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                try
+                {
+                    using var response = await BridgeHttp.SendAsync(request, _stopping.Token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+
+                    if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+                    {
+                        LogWarningKernelLogBridge(instance.InstanceId, $"HTTP {(int)response.StatusCode}");
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not answering yet.
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or TaskCanceledException)
+        {
+            // Stopping, or the VM went away.
+        }
+    }
+
+    private static readonly HttpClient BridgeHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private async Task<MicroVmPreparation> PrepareCoreAsync(CancellationToken cancellationToken)
     {
@@ -666,6 +717,9 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Starting a warm microVM failed; retrying in {BackoffSeconds} s")]
     private partial void LogWarningWarmFailed(Exception exception, double backoffSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MicroVM {InstanceId}: the kernel log is not bridged to the terminal ({Reason})")]
+    private partial void LogWarningKernelLogBridge(string instanceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VMM process {ProcessId} was left running by a previous host; ending it")]
     private partial void LogWarningLeftover(int processId);

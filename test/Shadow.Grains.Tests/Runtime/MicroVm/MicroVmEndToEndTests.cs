@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using LibGit2Sharp;
 using Shadow.Grains.Abstractions.Tasks;
+using Shadow.Grains.Abstractions.Terminals;
 using Shadow.Grains.Abstractions.Workspaces;
 using Shadow.Grains.Runtime.MicroVm;
 using Shadow.Grains.Workspaces;
@@ -100,6 +101,23 @@ public sealed class MicroVmEndToEndTests(MicroVmClusterFixture fixture)
         console.ShouldContain("Bearer token received");
         console.ShouldNotContain((await shadow.Client.GetGrain<IWorkspaceLifecycleGrain>("vm3").GetConnectionAsync(Ct))!.Token);
         await Should.ThrowAsync<ArgumentException>(() => fixture.Runtime.ExecOnConsoleAsync(instance, "echo a\necho b", TimeSpan.FromSeconds(5), Ct));
+        // The guest's kernel log reaches the task's terminal stream (through the sidecar's terminal buffer).
+        var terminal = shadow.Client.GetGrain<ITerminalGrain>("vm3");
+        var stopwatch = Stopwatch.StartNew();
+        var lines = new List<string>();
+        while (!lines.Any(l => l.Contains("[vm console] shadow-init: guest ready", StringComparison.Ordinal)) && stopwatch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(250, Ct);
+            lines = [.. (await terminal.GetHistoryAsync(0, 1000, Ct)).Entries.Select(e => e.Text)];
+        }
+
+        var connection = (await shadow.Client.GetGrain<IWorkspaceLifecycleGrain>("vm3").GetConnectionAsync(Ct))!;
+        using var direct = new HttpClient { BaseAddress = connection.BaseAddress };
+        direct.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", connection.Token);
+        var sidecarSide = await direct.GetStringAsync("terminal/history?since=0", Ct);
+        lines.ShouldContain(l => l.Contains("[vm console] shadow-init: guest ready", StringComparison.Ordinal),
+            $"grain terminal: {string.Join('\n', lines.Take(20))}\nsidecar terminal: {sidecarSide[..Math.Min(2000, sidecarSide.Length)]}");
+        lines.ShouldContain(l => l.Contains("[vm console] Linux version", StringComparison.Ordinal));
     }
 
     [Fact]
