@@ -9,7 +9,7 @@ namespace Shadow.Grains.Runtime.MicroVm;
 /// <summary>
 /// Builds (or finds cached) the guest image with <c>eng/microvm/build-image.sh</c>, logging its progress. When no Native
 /// AOT sidecar is configured or published yet, it publishes one first (<c>dotnet publish src/Shadow.Sidecar -c Release
-/// -r linux-x64</c>) from the checkout the host runs from.
+/// -r linux-x64 -o &lt;cache&gt;/sidecar-aot</c>) from the checkout the host runs from; delete that folder to refresh it.
 /// </summary>
 internal sealed partial class GuestImageBuilder(IOptions<MicroVmRuntimeOptions> options, IOptions<ShadowOptions> shadow,
     ILogger<GuestImageBuilder> logger)
@@ -71,6 +71,13 @@ internal sealed partial class GuestImageBuilder(IOptions<MicroVmRuntimeOptions> 
             return published;
         }
 
+        // Its own publish folder, not artifacts/publish: the Local runtime prefers an AOT publish found there.
+        var own = Path.Combine(CacheDirectory, "sidecar-aot");
+        if (File.Exists(Path.Combine(own, SidecarLocator.ProgramName)))
+        {
+            return Path.Combine(own, SidecarLocator.ProgramName);
+        }
+
         if (SidecarLocator.NextTo(AppContext.BaseDirectory) is { } next && !SidecarLocator.IsAssembly(next))
         {
             return next;
@@ -84,10 +91,10 @@ internal sealed partial class GuestImageBuilder(IOptions<MicroVmRuntimeOptions> 
 
         LogInformationPublishing(root);
         var (code, _, output) = await RunAsync(SidecarLocator.DotnetHost(),
-            ["publish", Path.Combine(root, "src", "Shadow.Sidecar"), "-c", "Release", "-r", "linux-x64", "-nologo"],
-            root, TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
-        return code == 0 && SidecarLocator.FindAotPublish(root) is { } built
-            ? built
+            ["publish", Path.Combine(root, "src", "Shadow.Sidecar"), "-c", "Release", "-r", "linux-x64", "-nologo", "-o", own],
+            root, TimeSpan.FromMinutes(20), cancellationToken).ConfigureAwait(false);
+        return code == 0 && File.Exists(Path.Combine(own, SidecarLocator.ProgramName))
+            ? Path.Combine(own, SidecarLocator.ProgramName)
             : throw new InvalidOperationException($"Publishing the Native AOT sidecar for the guest image failed (exit {code}):\n{output}");
     }
 

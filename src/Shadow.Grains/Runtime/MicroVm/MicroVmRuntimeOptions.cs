@@ -32,7 +32,8 @@ public sealed class MicroVmRuntimeOptions
 
     /// <summary>
     /// The Native AOT <c>Shadow.Sidecar</c> binary put into the guest image. Empty: the newest Native AOT publish under
-    /// <c>artifacts/publish/Shadow.Sidecar/*/</c> of the checkout the host runs from.
+    /// <c>artifacts/publish/Shadow.Sidecar/*/</c> of the checkout the host runs from, else <c>&lt;CacheDir&gt;/sidecar-aot/</c>
+    /// (published there on first use).
     /// </summary>
     public string? SidecarPath { get; set; }
 

@@ -44,7 +44,8 @@ public sealed class MicroVmClusterFixture : IAsyncLifetime
             ["Shadow:Runtime:MicroVm:WarmPoolSize"] = "1",
             ["Shadow:Runtime:MicroVm:MemoryMiB"] = "512",
             ["Shadow:Runtime:MicroVm:CacheDir"] = CacheDirectory,
-            ["Shadow:Workspace:ReadyTimeout"] = "00:02:00",
+            ["Shadow:Workspace:ReadyTimeout"] = "00:03:00",
+            ["Shadow:Runtime:MicroVm:BootTimeout"] = "00:05:00",
         });
         Preparation = await Runtime.PrepareAsync(TestContext.Current.CancellationToken);
     }

@@ -53,6 +53,7 @@ public sealed class MicroVmEndToEndTests(MicroVmClusterFixture fixture)
         using var bare = new Repository(remote);
         bare.Branches["shadow/task-vm1"].Tip.Sha.ShouldBe(commit.Sha);
         bare.Branches["shadow/task-vm1"].Tip["src/vm.txt"].ShouldNotBeNull();
+        bare.Branches["shadow/task-vm1"].Tip.Message.ShouldBe("From the microVM\n");
         fixture.Runtime.ResidentBytesOf(info.InstanceId!).ShouldNotBeNull().ShouldBeGreaterThan(10L * 1024 * 1024);
     }
 
