@@ -134,6 +134,7 @@ static RuntimeHost Build(Dictionary<string, string> settings, bool useSnapshots)
         ["Shadow:Runtime:MicroVm:Accelerator"] = settings.GetValueOrDefault("accelerator", "Auto"),
         ["Shadow:Runtime:MicroVm:MemoryMiB"] = settings.GetValueOrDefault("memory", "512"),
         ["Shadow:Runtime:MicroVm:WarmPoolSize"] = "0",
+        ["Shadow:Runtime:MicroVm:BootTimeout"] = "00:10:00",
         ["Shadow:Runtime:MicroVm:UseSnapshots"] = useSnapshots ? "true" : "false",
     }).Build();
     var services = new ServiceCollection();
