@@ -8,6 +8,7 @@
 # DIR of --sidecar holds a Native AOT Shadow.Sidecar (plus its libgit2-*.so). Results are cached under --cache:
 # kernel-<package version>/ and image-<hash of every input>/; a run whose inputs did not change only hashes them.
 # Progress goes to stderr; the last line on stdout is the image folder (vmlinux, initramfs.cpio, manifest).
+# (Every pipe's reader reads to the end: with pipefail, a reader that quits early fails the writer with SIGPIPE.)
 # Needs: apt-get/apt-cache (with package lists: apt-get update), dpkg-deb, xz, cpio, busybox (busybox-static), ldd.
 set -euo pipefail
 export LC_ALL=C
@@ -52,9 +53,9 @@ if [ -n "$kernel_deb" ]; then
   [ -f "$kernel_deb" ] || fail "--kernel-deb '$kernel_deb' does not exist"
   kernel_version=$(dpkg-deb -f "$kernel_deb" Package)_$(dpkg-deb -f "$kernel_deb" Version)
 else
-  kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+  kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !found { print $2; found = 1 }')
   [ -n "$kernel_pkg" ] || fail "apt knows no linux-image-amd64: run 'apt-get update' first (or pass --kernel-deb)"
-  kernel_version=${kernel_pkg}_$(apt-cache show "$kernel_pkg" | awk '/^Version:/ { print $2; exit }')
+  kernel_version=${kernel_pkg}_$(apt-cache show "$kernel_pkg" | awk '/^Version:/ && !found { print $2; found = 1 }')
 fi
 kernel_dir="$cache/kernel-$kernel_version"
 if [ ! -f "$kernel_dir/vmlinux" ]; then
@@ -69,7 +70,7 @@ if [ ! -f "$kernel_dir/vmlinux" ]; then
   dpkg-deb -x "$kernel_deb" "$work/root"
   vmlinuz=$(ls "$work"/root/boot/vmlinuz-* | head -n 1)
   # The bzImage holds the kernel as an xz stream: everything from the first xz magic on, decompressed (trailing data ignored).
-  offset=$(grep -obUaP '\xFD7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1)
+  offset=$(grep -m 1 -obUaP '\xFD7zXZ\x00' "$vmlinuz" | cut -d: -f1)
   [ -n "$offset" ] || fail "$vmlinuz holds no xz stream; this script handles xz-compressed Debian kernels"
   say "extracting an uncompressed vmlinux from $(basename "$vmlinuz")"
   mkdir -p "$work/out/modules"
@@ -84,7 +85,7 @@ if [ ! -f "$kernel_dir/vmlinux" ]; then
     file=$(find "$work/root/lib/modules" -name "$name.ko" | head -n 1)
     [ -n "$file" ] || fail "the kernel package has no module $name"
     loaded[$name]=1
-    deps=$(grep -a -o 'depends=[^[:cntrl:]]*' "$file" | head -n 1 | cut -d= -f2)
+    deps=$(grep -m 1 -a -o 'depends=[^[:cntrl:]]*' "$file" | cut -d= -f2)
     for dep in ${deps//,/ }; do add_module "$dep"; done
     cp "$file" "$work/out/modules/"
     order+=("$name")
@@ -101,7 +102,8 @@ fi
 # ---- initramfs ----
 binaries=("$busybox" "$bash_bin" "$sidecar_dir/Shadow.Sidecar" "$sidecar_dir"/libgit2-*.so)
 # libgit2 loads OpenSSL with dlopen (for its hashes too, so even git:// needs it): ldd cannot see that one.
-libssl=$(ldconfig -p 2>/dev/null | awk '/libssl\.so\.3 .*x86-64/ { print $NF; exit }')
+ldconfig_bin=$(command -v ldconfig || echo /sbin/ldconfig)
+libssl=$("$ldconfig_bin" -p 2>/dev/null | awk '/libssl\.so\.3 .*x86-64/ && !found { print $NF; found = 1 }')
 [ -n "$libssl" ] || fail "libssl.so.3 is missing (apt-get install libssl3); the sidecar's libgit2 loads it at run time"
 libs=$( { for b in "${binaries[@]}" "$libssl"; do ldd "$b" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'; done; echo "$libssl"; } | sort -u)
 inputs=("$0" "$init_script" "${binaries[@]}" $libs "$sidecar_dir/appsettings.json")
