@@ -43,11 +43,12 @@ public sealed class KubernetesSimulation : IAsyncDisposable
     /// <param name="namespace">The workspace namespace.</param>
     /// <param name="programPath">What every container runs; default: the sidecar build that Shadow.Testing builds.</param>
     /// <param name="probePeriod">A faster readiness probe period than the pods ask for (see <see cref="KubeletOptions.ProbePeriodOverride"/>).</param>
+    /// <param name="eventLogCapacity">How many events watches can resume from (0: every watch from an older version gets 410 Expired).</param>
     public static async Task<KubernetesSimulation> StartAsync(string root, string @namespace = "shadow-workspaces", string? programPath = null,
-        TimeSpan? probePeriod = null, CancellationToken cancellationToken = default)
+        TimeSpan? probePeriod = null, int eventLogCapacity = 1000, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(root);
-        var store = new ObjectStore();
+        var store = new ObjectStore(eventLogCapacity);
         var api = await SimulatedApiServer.StartAsync(store, cancellationToken);
         var kubelet = new SimulatedKubelet(store, new KubeletOptions
         {

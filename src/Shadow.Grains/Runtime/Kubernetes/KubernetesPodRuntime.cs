@@ -26,19 +26,24 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
     public const string RuntimeKind = "Kubernetes";
 
     private readonly KubernetesRuntimeOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<KubernetesPodRuntime> _logger;
     private readonly Lazy<IKubernetes> _client;
     private readonly ResiliencePipeline _pipeline;
     private readonly SemaphoreSlim _policyGate = new(1, 1);
     private bool _policyEnsured;
 
-    /// <summary>Creates the runtime; the API client is made on first use from <see cref="KubernetesRuntimeOptions.KubeConfigPath"/> or the in-cluster account.</summary>
+    /// <summary>
+    /// Creates the runtime; the API client is made on first use from <see cref="KubernetesRuntimeOptions.KubeConfigPath"/> or the
+    /// in-cluster account. <paramref name="timeProvider"/> times API retries and watch back-off: give it real time.
+    /// </summary>
     public KubernetesPodRuntime(IOptions<KubernetesRuntimeOptions> options, TimeProvider timeProvider, ILogger<KubernetesPodRuntime> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _options = options.Value;
+        _time = timeProvider;
         _logger = logger;
         _client = new Lazy<IKubernetes>(() => new k8s.Kubernetes(BuildConfiguration(_options)));
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -224,6 +229,7 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
         deadline.CancelAfter(_options.ReadyTimeout);
         var last = created;
         var resourceVersion = created.Metadata.ResourceVersion;
+        var fruitless = 0;
         try
         {
             while (true)
@@ -234,7 +240,14 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
                 }
 
                 ThrowIfEnded(taskId, last);
+                if (fruitless > 0)
+                {
+                    // A watch that ended without news (an error event, a broken stream): back off before the next one.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(fruitless, 6))), _time, deadline.Token).ConfigureAwait(false);
+                }
+
                 Exception? watchError = null;
+                var progressed = false;
                 var events = Client.CoreV1.WatchListNamespacedPodAsync(
                     Namespace,
                     allowWatchBookmarks: true,
@@ -243,28 +256,38 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
                     timeoutSeconds: (int)Math.Ceiling(_options.ReadyTimeout.TotalSeconds),
                     onError: e => watchError = e,
                     cancellationToken: deadline.Token);
-                await foreach (var (type, pod) in events.ConfigureAwait(false))
+                try
                 {
-                    resourceVersion = pod.Metadata?.ResourceVersion ?? resourceVersion;
-                    if (type == WatchEventType.Bookmark)
+                    await foreach (var (type, pod) in events.ConfigureAwait(false))
                     {
-                        continue;
-                    }
+                        progressed = true;
+                        resourceVersion = pod.Metadata?.ResourceVersion ?? resourceVersion;
+                        if (type == WatchEventType.Bookmark)
+                        {
+                            continue;
+                        }
 
-                    if (type == WatchEventType.Deleted)
-                    {
-                        throw new WorkspaceUnavailableException(taskId, $"Pod {name} was deleted before it became ready ({WorkspacePods.Describe(pod)}).");
-                    }
+                        if (type == WatchEventType.Deleted)
+                        {
+                            throw new WorkspaceUnavailableException(taskId, $"Pod {name} was deleted before it became ready ({WorkspacePods.Describe(pod)}).");
+                        }
 
-                    last = pod;
-                    if (WorkspacePods.IsReady(pod))
-                    {
-                        return pod;
-                    }
+                        last = pod;
+                        if (WorkspacePods.IsReady(pod))
+                        {
+                            return pod;
+                        }
 
-                    ThrowIfEnded(taskId, pod);
+                        ThrowIfEnded(taskId, pod);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException && !deadline.IsCancellationRequested)
+                {
+                    // The stream broke (a proxy or the API server went away): watch again from the last version seen.
+                    watchError = e;
                 }
 
+                fruitless = progressed ? 0 : fruitless + 1;
                 if (watchError is KubernetesException { Status.Code: 410 })
                 {
                     // The version we watched from is too old: read the pod afresh and watch from there.
@@ -274,7 +297,7 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
                         deadline.Token).ConfigureAwait(false);
                     resourceVersion = last.Metadata.ResourceVersion;
                 }
-                else if (watchError is not null and not KubernetesException)
+                else if (watchError is not null)
                 {
                     LogDebugWatchBroken(name, watchError.Message);
                 }

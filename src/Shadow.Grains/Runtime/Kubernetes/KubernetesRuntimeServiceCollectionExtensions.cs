@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Shadow.Grains.Runtime.Kubernetes;
@@ -21,8 +22,9 @@ public static class KubernetesRuntimeServiceCollectionExtensions
 
         services.AddOptions<KubernetesRuntimeOptions>().BindConfiguration(KubernetesRuntimeOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KubernetesRuntimeOptions>, KubernetesRuntimeOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<KubernetesPodRuntime>();
+        // Real time, not the grains' clock: API retries and watch back-off wait on a real server (a test's fake clock would stall them).
+        services.AddSingleton(sp => new KubernetesPodRuntime(
+            sp.GetRequiredService<IOptions<KubernetesRuntimeOptions>>(), TimeProvider.System, sp.GetRequiredService<ILogger<KubernetesPodRuntime>>()));
         services.AddSingleton<IWorkspaceRuntime>(sp => sp.GetRequiredService<KubernetesPodRuntime>());
         return services;
     }

@@ -73,6 +73,20 @@ public sealed class KubernetesPodRuntimeTests
     }
 
     [Fact]
+    public async Task Provision_WatchFromACompactedVersion_Gets410Expired_AndRecoversFromAFreshRead()
+    {
+        // No event history at all: every watch from an older version is told 410 Expired, as after an etcd compaction.
+        await using var k8s = await KubernetesRuntimeHarness.StartAsync(eventLogCapacity: 0);
+
+        var handle = await k8s.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("expired1"), Ct);
+
+        (await k8s.Runtime.GetStatusAsync(handle, Ct)).State.ShouldBe(WorkspaceRuntimeState.Running);
+        k8s.Requests("GET pods").ShouldBeGreaterThanOrEqualTo(2); // at least one fresh read after a 410, plus the status above
+        using var http = new HttpClient { BaseAddress = handle.BaseAddress };
+        (await http.GetAsync(new Uri("health", UriKind.Relative), Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Delete_EndsThePodsProcess_RemovesPodAndSecret_AndAGoneOrForeignInstanceCountsAsDone()
     {
         await using var k8s = await KubernetesRuntimeHarness.StartAsync();

@@ -27,10 +27,10 @@ internal sealed class KubernetesRuntimeHarness : IAsyncDisposable
 
     public string Namespace => Simulation.Namespace;
 
-    public static async Task<KubernetesRuntimeHarness> StartAsync(Action<KubernetesRuntimeOptions>? configure = null)
+    public static async Task<KubernetesRuntimeHarness> StartAsync(Action<KubernetesRuntimeOptions>? configure = null, int eventLogCapacity = 1000)
     {
         var root = new TempDirectory("shadow-k8s");
-        var simulation = await KubernetesSimulation.StartAsync(root.Combine("cluster"), probePeriod: TimeSpan.FromMilliseconds(50));
+        var simulation = await KubernetesSimulation.StartAsync(root.Combine("cluster"), probePeriod: TimeSpan.FromMilliseconds(50), eventLogCapacity: eventLogCapacity);
         var options = new KubernetesRuntimeOptions
         {
             KubeConfigPath = simulation.KubeconfigPath,
