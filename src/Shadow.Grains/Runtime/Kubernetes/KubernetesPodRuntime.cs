@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 using Shadow.Grains.Abstractions.Errors;
 
 namespace Shadow.Grains.Runtime.Kubernetes;
@@ -72,6 +73,10 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
         ArgumentNullException.ThrowIfNull(request);
         var stopwatch = Stopwatch.StartNew();
         await EnsureNetworkPolicyAsync(cancellationToken).ConfigureAwait(false);
+        if (request.PreviousInstanceId is { } previous && WorkspacePods.IsPodName(previous))
+        {
+            await DeletePreviousAsync(request.TaskId, previous, cancellationToken).ConfigureAwait(false);
+        }
 
         var name = WorkspacePods.NewPodName(request.TaskId);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -357,6 +362,32 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
         }
     }
 
+    /// <summary>
+    /// The task's earlier pod (it died, or its grain lost it): its emptyDir cannot be carried over, so it goes now rather than
+    /// waiting for the orphan reconciler. Only a pod of the same task is touched.
+    /// </summary>
+    private async Task DeletePreviousAsync(string taskId, string podName, CancellationToken cancellationToken)
+    {
+        V1Pod pod;
+        try
+        {
+            pod = await _pipeline.ExecuteAsync(
+                async ct => await Client.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return;
+        }
+
+        if (pod.Metadata?.Annotations?.TryGetValue(WorkspacePods.TaskIdAnnotation, out var owner) == true && owner == taskId)
+        {
+            LogInformationReplacing(podName, taskId, WorkspacePods.Describe(pod));
+            await DeleteAsync(new WorkspaceHandle(podName, new Uri("http://127.0.0.1/"), "-", Reattached: false), deleteStorage: true, cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
     private async Task DeleteIgnoringNotFoundAsync(Func<CancellationToken, Task> delete, CancellationToken cancellationToken)
     {
         await _pipeline.ExecuteAsync(async ct =>
@@ -379,7 +410,7 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await DeleteAsync(new WorkspaceHandle(name, new Uri("http://127.0.0.1/"), "-", Reattached: false), deleteStorage: true, cts.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException or TimeoutException or TimeoutRejectedException)
         {
             // The orphan reconciler collects it later.
             LogWarningCleanupFailed(name, e.Message);
@@ -402,6 +433,9 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace pod {PodName} for task {TaskId} ready in {ElapsedMilliseconds:0.0} ms")]
     private partial void LogInformationProvisioned(string taskId, string podName, double elapsedMilliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace pod {PodName} of task {TaskId} is replaced by a new pod ({State})")]
+    private partial void LogInformationReplacing(string podName, string taskId, string state);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace pod {PodName} deleted")]
     private partial void LogInformationDeleted(string podName);

@@ -53,6 +53,12 @@ public sealed class KubernetesEndToEndTests
         (await workspace.GitStatusAsync(Ct)).Branch.ShouldBe("shadow/task-k8s1");
         await KubernetesPodRuntimeTests.WaitUntilAsync(() => cluster.PodNames().SequenceEqual([after.InstanceId!]));
 
+        // The node evicts the new pod: the health timer sees it Failed and brings the workspace back once more.
+        cluster.Kubelet.Evict(cluster.Namespace, after.InstanceId!);
+        var evicted = await WaitForInfoAsync(workspace, i => i.Phase == WorkspacePhase.Ready && i.ProvisionCount == after.ProvisionCount + 1);
+        (await workspace.ReadFileAsync("notes.txt", null, null, Ct)).Content.ShouldBe("kept across pods\n");
+        await KubernetesPodRuntimeTests.WaitUntilAsync(() => cluster.PodNames().SequenceEqual([evicted.InstanceId!]));
+
         // Archive deletes the pod (and the garbage collector its token Secret).
         await shadow.Task("k8s1").ArchiveAsync(Ct);
         await KubernetesPodRuntimeTests.WaitUntilAsync(() => cluster.PodNames().Count == 0);

@@ -127,6 +127,23 @@ public sealed class KubernetesPodRuntimeTests
     }
 
     [Fact]
+    public async Task Provision_WithTheTasksPreviousPod_DeletesThatPod_ButNeverAnotherTasksPod()
+    {
+        await using var k8s = await KubernetesRuntimeHarness.StartAsync();
+        var first = await k8s.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("prev1"), Ct);
+        var other = await k8s.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("other1"), Ct);
+        k8s.Simulation.Kubelet.Crash(k8s.Namespace, first.InstanceId);
+        await WaitForStateAsync(k8s, first, WorkspaceRuntimeState.Exited);
+
+        var second = await k8s.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("prev1", first.InstanceId), Ct);
+        var third = await k8s.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("prev2", other.InstanceId), Ct);
+
+        second.Reattached.ShouldBeFalse();
+        await WaitUntilAsync(() => k8s.Simulation.Store.TryGet("pods", k8s.Namespace, first.InstanceId) is null);
+        k8s.Simulation.PodNames().ShouldBe([second.InstanceId, other.InstanceId, third.InstanceId], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task ListInstances_ListsTheWorkspacePodsWithTheirExactTaskIds_AndNothingElse()
     {
         await using var k8s = await KubernetesRuntimeHarness.StartAsync();
