@@ -178,6 +178,7 @@ public sealed class ChartTests
     [InlineData("workspaces.memoryLimit=2GB", "/workspaces/memoryLimit")]
     [InlineData("workspaces.namespace=shadow", "must differ from the release namespace")]
     [InlineData("image.pullPolicy=Sometimes", "/image/pullPolicy")]
+    [InlineData("agent.baseUrl=ftp://models.example", "/agent/baseUrl")]
     public void Template_BadValues_AreRefusedSayingWhy(string set, string expected)
     {
         RequireHelm();

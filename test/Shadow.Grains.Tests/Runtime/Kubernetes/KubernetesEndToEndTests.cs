@@ -102,6 +102,25 @@ public sealed class KubernetesEndToEndTests
     }
 
     [Fact]
+    public async Task ReconcileReminder_Ticks_AndCollectsAnOrphanedPod_WithoutAnyCall()
+    {
+        using var root = new TempDirectory("shadow-k8s-reminder");
+        await using var cluster = await KubernetesSimulation.StartAsync(root.Combine("cluster"), probePeriod: TimeSpan.FromMilliseconds(50), cancellationToken: Ct);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 9, 0, 0, TimeSpan.Zero));
+        await using var shadow = await ShadowCluster.StartAsync(cluster.ShadowSettings(), time);
+        var ghost = await shadow.Runtime.ProvisionAsync(new WorkspaceProvisionRequest("ghost2"), Ct);
+        cluster.PodNames().ShouldBe([ghost.InstanceId]);
+
+        // Act: the reminder's period passes on the grains' clock.
+        time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        var reconciler = shadow.Client.GetGrain<IOrphanReconcilerGrain>(IOrphanReconcilerGrain.Key).GetGrainId();
+        await shadow.ReminderTicks.WaitForAsync(reconciler, "orphan-reconcile", 1, Deadline, Ct);
+
+        // Assert: the pod of a task that does not exist is gone.
+        await KubernetesPodRuntimeTests.WaitUntilAsync(() => cluster.PodNames().Count == 0);
+    }
+
+    [Fact]
     public async Task LocalRuntime_ReconcilerListsNothing_AndDeletesNothing()
     {
         await using var shadow = await ShadowCluster.StartAsync();
