@@ -50,13 +50,14 @@ public sealed partial class KubernetesPodRuntime : IWorkspaceRuntime, IDisposabl
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HttpOperationException>(IsTransient),
+                // Every call here may run again: reads and deletes are idempotent, creates answer 409 on a repeat (handled as done).
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<HttpOperationException>(IsTransient).Handle<TimeoutRejectedException>(),
                 MaxRetryAttempts = 4,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
             })
-            .AddTimeout(TimeSpan.FromSeconds(15))
+            .AddTimeout(TimeSpan.FromSeconds(30))
             .Build();
     }
 
