@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Agent;
+using Shadow.Grains.Runtime.Kubernetes;
 using Shadow.Grains.Runtime.Local;
+using Shadow.Grains.Runtime.Reconcile;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
 using Shadow.Grains.Tasks;
@@ -62,7 +64,16 @@ public static class ShadowGrainsHostingExtensions
 
         var runtime = Read<ShadowRuntimeOptions>(configuration, ShadowRuntimeOptions.SectionName);
         Check(runtime, new ShadowRuntimeOptionsValidator());
-        services.AddLocalWorkspaceRuntime();
+        if (runtime.Kind == KubernetesPodRuntime.RuntimeKind)
+        {
+            services.AddKubernetesWorkspaceRuntime();
+        }
+        else
+        {
+            services.AddLocalWorkspaceRuntime();
+        }
+
+        services.AddOrphanReconciler();
         return services;
     }
 

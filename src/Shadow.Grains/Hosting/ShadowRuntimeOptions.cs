@@ -17,8 +17,8 @@ internal sealed class ShadowRuntimeOptionsValidator : IValidateOptions<ShadowRun
 {
     public ValidateOptionsResult Validate(string? name, ShadowRuntimeOptions options) => options.Kind switch
     {
-        "Local" => ValidateOptionsResult.Success,
-        "Kubernetes" or "MicroVm" => ValidateOptionsResult.Fail(
+        "Local" or "Kubernetes" => ValidateOptionsResult.Success,
+        "MicroVm" => ValidateOptionsResult.Fail(
             $"Shadow:Runtime:Kind={options.Kind} is not available in this build yet; use Local (set Shadow__Runtime__Kind=Local)."),
         _ => ValidateOptionsResult.Fail($"Shadow:Runtime:Kind must be Local, Kubernetes or MicroVm (got '{options.Kind}')."),
     };

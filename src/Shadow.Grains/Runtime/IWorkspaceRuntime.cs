@@ -23,4 +23,12 @@ public interface IWorkspaceRuntime
 
     /// <summary>Ends the instance and, when <paramref name="deleteStorage"/>, removes its storage. Unknown or already gone counts as done.</summary>
     Task DeleteAsync(WorkspaceHandle handle, bool deleteStorage, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every instance this runtime runs (also those a crashed host left behind), with the task each was provisioned for, so the
+    /// orphan reconciler can delete the ones whose task is gone or archived. A runtime whose instances cannot outlive their
+    /// host (or that cannot list them yet) answers none: the default.
+    /// </summary>
+    Task<IReadOnlyList<WorkspaceInstance>> ListInstancesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<WorkspaceInstance>>([]);
 }
