@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Storage.PostgreSql;
+using Shadow.Grains.Tasks;
 
 namespace Shadow.Grains.Hosting;
 
@@ -23,6 +25,16 @@ public static class ShadowClusterHostingExtensions
             o.ClusterId = orleans.ClusterId;
             o.ServiceId = orleans.ServiceId;
         });
+        // Failure detection tuned so a dead silo's tasks run again within 15 s: it is declared dead after MissedProbesLimit
+        // probes ProbeTimeout apart (6 s by default; a SIGKILLed silo refuses connections, so each probe fails at once), then
+        // TaskResumer wakes the tasks that were running. The membership table is re-read every 10 s as a safety net.
+        builder.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = orleans.ProbeTimeout;
+            o.NumMissedProbesLimit = orleans.MissedProbesLimit;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+        });
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskResumer>();
         if (string.IsNullOrWhiteSpace(orleans.AdvertisedIPAddress))
         {
             builder.ConfigureEndpoints(orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: true);

@@ -22,6 +22,13 @@ public sealed class ShadowOrleansOptions
     /// <summary>With PostgreSQL clustering: the address this silo advertises to the others (empty: this host's first address).</summary>
     public string? AdvertisedIPAddress { get; set; }
 
+    /// <summary>With PostgreSQL clustering: how often silos probe each other (Orleans' default is 5 s). A silo that misses
+    /// <see cref="MissedProbesLimit"/> probes in a row is declared dead and its tasks resume elsewhere.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>With PostgreSQL clustering: missed probes before a silo is suspected dead (Orleans' default is 3).</summary>
+    public int MissedProbesLimit { get; set; } = 3;
+
     /// <summary>The silo's silo-to-silo port.</summary>
     public int SiloPort { get; set; } = 11111;
 

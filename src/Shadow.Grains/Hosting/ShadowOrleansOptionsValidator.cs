@@ -22,6 +22,16 @@ public sealed class ShadowOrleansOptionsValidator : IValidateOptions<ShadowOrlea
             failures.Add($"{section}:AdvertisedIPAddress = '{options.AdvertisedIPAddress}' is not an IP address (e.g. 10.0.0.5; leave it empty to use this host's address).");
         }
 
+        if (options.ProbeTimeout <= TimeSpan.Zero || options.ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{section}:ProbeTimeout must be between 00:00:00.001 and 00:01:00 (is {options.ProbeTimeout}).");
+        }
+
+        if (options.MissedProbesLimit is < 1 or > 10)
+        {
+            failures.Add($"{section}:MissedProbesLimit must be between 1 and 10 (is {options.MissedProbesLimit}).");
+        }
+
         CheckPort(failures, $"{section}:SiloPort", options.SiloPort);
         CheckPort(failures, $"{section}:GatewayPort", options.GatewayPort);
         if (options.SiloPort == options.GatewayPort)
