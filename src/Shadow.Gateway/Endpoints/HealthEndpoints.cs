@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.Runtime;
 using Shadow.Gateway.Contracts;
+using Shadow.Grains.Runtime.Local;
 
 namespace Shadow.Gateway.Endpoints;
 
@@ -14,12 +15,17 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static Results<Ok<HealthResponse>, ProblemHttpResult> GetHealth(IClusterMembershipService membership, ILocalSiloDetails silo)
+    private static Results<Ok<HealthResponse>, ProblemHttpResult> GetHealth(IClusterMembershipService membership, ILocalSiloDetails silo,
+        IServiceProvider services)
     {
         var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
         var name = status.ToString().ToLowerInvariant();
+        var sandbox = services.GetService<LocalProcessRuntime>()?.Sandbox;
+        string[] warnings = sandbox == "None"
+            ? ["SANDBOX OFF: Shadow:Runtime:Local:Sandbox=None, agent commands run unconfined on the host (development only)."]
+            : [];
         return status == SiloStatus.Active
-            ? TypedResults.Ok(new HealthResponse("healthy", name))
+            ? TypedResults.Ok(new HealthResponse("healthy", name, sandbox?.ToLowerInvariant(), warnings))
             : TypedResults.Problem($"The co-hosted silo is not active (it is {name}).", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
