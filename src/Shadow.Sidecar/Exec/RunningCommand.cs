@@ -215,7 +215,11 @@ internal sealed partial class RunningCommand
 
     private async Task EndGroupAsync()
     {
-        if (!ProcessGroups.Signal(Pid, ProcessGroups.SigTerm))
+        // A sandbox's SIGTERM goes to what runs inside it; the sandbox itself ends with its command (or with the SIGKILL below).
+        var signalled = _shell.Sandboxed
+            ? ProcessGroups.SignalMembers(Pid, ProcessGroups.SigTerm) || ProcessGroups.IsAlive(Pid)
+            : ProcessGroups.Signal(Pid, ProcessGroups.SigTerm);
+        if (!signalled)
         {
             return;
         }

@@ -90,7 +90,7 @@ internal sealed class ShellLauncher(string bash, KeyValuePair<string, string>[] 
 
         var exited = reaper.Track(pid);
         groups.Add(pid);
-        return new ShellProcess(pid, stdoutRead, stderrRead, requestWrite, exited, cgroup);
+        return new ShellProcess(pid, stdoutRead, stderrRead, requestWrite, exited, cgroup, sandbox.Kind != SandboxKind.None);
     }
 
     private static string[] Flatten(KeyValuePair<string, string>[] baseEnvironment, string directory, IReadOnlyDictionary<string, string>? overrides)

@@ -8,9 +8,12 @@ namespace Shadow.Sidecar.Exec;
 /// pipes, for a warm shell the write end of the pipe it reads its one request from, and its pids cgroup when it has one.
 /// </summary>
 internal sealed class ShellProcess(int pid, SafeFileHandle stdout, SafeFileHandle stderr, SafeFileHandle? requests, Task<int> exited,
-    PidsCgroup.Group? cgroup = null) : IDisposable
+    PidsCgroup.Group? cgroup = null, bool sandboxed = false) : IDisposable
 {
     public int Pid => pid;
+
+    /// <summary>Whether the pid is a sandbox's (the bash runs inside it).</summary>
+    public bool Sandboxed => sandboxed;
 
     /// <summary>The command's own pids cgroup (a root sidecar with a cgroup v1 pids hierarchy), else null.</summary>
     public PidsCgroup.Group? Cgroup => cgroup;

@@ -21,8 +21,8 @@ internal sealed class SandboxOptions
     /// <summary>Largest file a command may write, in MiB (RLIMIT_FSIZE; default 1024).</summary>
     public int MaxFileSizeMiB { get; set; } = 1024;
 
-    /// <summary>Bytes of stdout plus stderr a command may print in all (default 64 MiB); past that it is ended. Applies with every kind, None included.</summary>
-    public long MaxOutputBytes { get; set; } = 64L * 1024 * 1024;
+    /// <summary>Bytes of stdout plus stderr a command may print in all (default 256 MiB); past that it is ended. Applies with every kind, None included.</summary>
+    public long MaxOutputBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Extra host folders shown read-only inside the sandbox (e.g. a toolchain under <c>/opt</c>); <c>/usr</c> and <c>/etc</c> always are.</summary>
     public List<string> ReadOnlyPaths { get; set; } = [];
