@@ -46,12 +46,15 @@ public sealed class SandboxTests(SandboxFixture fixture) : IClassFixture<Sandbox
     [Fact]
     public async Task ReadDataFolder_DoesNotExist()
     {
-        var result = await RunAsync($"cat {fixture.DataFolder}/grain-state.db; ls {fixture.Root}");
+        var result = await RunAsync($"cat {fixture.DataFolder}/grain-state.db; echo \"cat=$?\"; ls {fixture.Root} {fixture.Root}/workspaces");
 
-        result.ExitCode.ShouldNotBe(0);
+        result.Stdout.ShouldContain("cat=1");
         (result.Stdout + result.Stderr).ShouldNotContain(SandboxFixture.DataSecret);
-        result.Stdout.ShouldNotContain("data");
         result.Stderr.ShouldContain("No such file or directory");
+        // Only the folders on the way to its own workspace exist in there.
+        result.Stdout.ShouldNotContain("data");
+        result.Stdout.ShouldNotContain("sidecar-state");
+        result.Stdout.ShouldNotContain("task-b");
     }
 
     [Fact]
