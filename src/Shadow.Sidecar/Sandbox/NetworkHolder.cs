@@ -5,10 +5,11 @@ using Shadow.Sidecar.Exec;
 namespace Shadow.Sidecar.Sandbox;
 
 /// <summary>
-/// The workspace's network namespace: a tiny bubblewrap sandbox (<c>sleep infinity</c> in a new user and network namespace)
+/// The workspace's network namespace: a tiny bubblewrap sandbox (<c>cat</c> of a lifeline pipe, in a new user and network namespace)
 /// that every command joins through <c>nsenter</c>. It holds only a loopback of its own, unless the network is on: then a
-/// slirp4netns attached to it gives outbound access through user-mode NAT with the host's loopback disabled. Started in
-/// its own session and recorded in the group registry, so it is ended with the sidecar, also after a crash.
+/// slirp4netns attached to it gives outbound access through user-mode NAT with the host's loopback disabled. Both read a
+/// pipe whose only writer is the sidecar (close-on-exec, so no command inherits it): when the sidecar ends, even by
+/// SIGKILL, they read end-of-file and exit. Started in their own sessions and recorded in the group registry too.
 /// </summary>
 internal sealed partial class NetworkHolder(string bwrap, SandboxNetwork network, SandboxOptions options, string sandboxState, ChildReaper reaper,
     GroupRegistry groups, TimeProvider time, ILogger logger) : IDisposable
@@ -16,6 +17,7 @@ internal sealed partial class NetworkHolder(string bwrap, SandboxNetwork network
     private readonly Lock _gate = new();
     private ShellProcessHandle? _holder;
     private ShellProcessHandle? _slirp;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _lifeline;
     private int _target;
     private bool _disposed;
 
@@ -33,22 +35,40 @@ internal sealed partial class NetworkHolder(string bwrap, SandboxNetwork network
             }
 
             StopLocked();
-            string[] argv = [bwrap, "--unshare-user", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--", "sleep", "infinity"];
-            _holder = Spawn(bwrap, argv);
-            // bwrap's first process stays in the host's namespaces; its child is the one inside.
-            _target = WaitForNamespace(_holder.Pid, time);
-            if (network == SandboxNetwork.On)
+            try
             {
-                var slirp = Executables.Find("slirp4netns", options.Slirp4netnsPath)
-                    ?? throw new InvalidOperationException("Sidecar:Sandbox:Network=On needs slirp4netns on PATH (apt-get install slirp4netns).");
-                var pid = _target.ToString(CultureInfo.InvariantCulture);
-                _slirp = Spawn(slirp, [slirp, "--configure", "--mtu=65520", "--disable-host-loopback", $"--userns-path=/proc/{pid}/ns/user", pid, "tap0"]);
-                WaitForRoute(_target, time);
+                return StartLocked();
             }
-
-            LogInformationHolderStarted(_target, network);
-            return _target;
+            catch
+            {
+                StopLocked();
+                throw;
+            }
         }
+    }
+
+    private int StartLocked()
+    {
+        var (lifelineRead, lifelineWrite) = NativeSpawn.CreatePipe();
+        _lifeline = lifelineWrite;
+        using var keep = lifelineRead;
+        string[] argv = [bwrap, "--unshare-user", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--", "cat"];
+        _holder = Spawn(bwrap, argv, lifelineRead);
+        // bwrap's first process stays in the host's namespaces; its child is the one inside.
+        _target = WaitForNamespace(_holder.Pid, time);
+        if (network == SandboxNetwork.On)
+        {
+            var slirp = Executables.Find("slirp4netns", options.Slirp4netnsPath)
+                ?? throw new InvalidOperationException("Sidecar:Sandbox:Network=On needs slirp4netns on PATH (apt-get install slirp4netns).");
+            var pid = _target.ToString(CultureInfo.InvariantCulture);
+            _slirp = Spawn(slirp,
+                [slirp, "--configure", "--mtu=65520", "--disable-host-loopback", "--exit-fd=0", $"--userns-path=/proc/{pid}/ns/user", pid, "tap0"],
+                lifelineRead);
+            WaitForRoute(_target, time);
+        }
+
+        LogInformationHolderStarted(_target, network);
+        return _target;
     }
 
     public void Dispose()
@@ -71,18 +91,20 @@ internal sealed partial class NetworkHolder(string bwrap, SandboxNetwork network
             }
         }
 
+        _lifeline?.Dispose();
+        _lifeline = null;
         _slirp = null;
         _holder = null;
         _target = 0;
     }
 
-    private ShellProcessHandle Spawn(string program, string[] argv)
+    private ShellProcessHandle Spawn(string program, string[] argv, Microsoft.Win32.SafeHandles.SafeFileHandle stdin)
     {
-        var (outRead, outWrite) = NativeSpawn.CreatePipe();
+        // Their chatter (slirp4netns reports the tap device) goes nowhere.
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Write);
         try
         {
-            // Nothing reads its output: it goes to a pipe we close, and neither program writes after start.
-            var pid = NativeSpawn.Spawn(program, argv, ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], sandboxState, null, outWrite, outWrite);
+            var pid = NativeSpawn.Spawn(program, argv, ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], sandboxState, stdin, devNull, devNull);
             var exited = reaper.Track(pid);
             groups.Add(pid);
             return new ShellProcessHandle(pid, exited);
@@ -90,11 +112,6 @@ internal sealed partial class NetworkHolder(string bwrap, SandboxNetwork network
         catch (Win32Exception e)
         {
             throw new InvalidOperationException($"Cannot start the sandbox's network namespace ({program}): {e.Message}", e);
-        }
-        finally
-        {
-            outRead.Dispose();
-            outWrite.Dispose();
         }
     }
 
