@@ -166,9 +166,15 @@ internal sealed partial class CommandSandbox : IDisposable
         [
             Bwrap!,
             "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--cap-drop", "ALL",
             "--hostname", "shadow-workspace",
         ];
+
+        // runsc needs its capabilities (inside this user namespace only) to set up its own sandbox; the command itself then
+        // runs on gVisor's kernel and never sees this layer's mounts. A command run straight in bubblewrap keeps none.
+        if (Kind == SandboxKind.Bubblewrap)
+        {
+            args.AddRange(["--cap-drop", "ALL"]);
+        }
         foreach (var folder in SystemFolders)
         {
             var info = new DirectoryInfo(folder);
