@@ -49,6 +49,7 @@ internal sealed partial class PidsCgroup
 
             var own = line[(line.IndexOf(":/", StringComparison.Ordinal) + 1)..].TrimStart('/');
             var home = Path.Combine(Hierarchy, own);
+            RemoveLeftovers(home);
             var @base = Path.Combine(home, string.Create(CultureInfo.InvariantCulture, $"shadow-sidecar-{Environment.ProcessId}"));
             Directory.CreateDirectory(@base);
             return new PidsCgroup(home, @base, maxProcesses);
@@ -56,6 +57,24 @@ internal sealed partial class PidsCgroup
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    // Trees of sidecars that are gone (killed before they could remove theirs): empty groups, removed best effort.
+    private static void RemoveLeftovers(string home)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(home, "shadow-sidecar-*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)["shadow-sidecar-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                foreach (var group in Directory.EnumerateDirectories(dir))
+                {
+                    Group.TryRemove(group);
+                }
+
+                Group.TryRemove(dir);
+            }
         }
     }
 
