@@ -122,6 +122,10 @@ public sealed class GatewayProcessTests : IAsyncDisposable
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException) when (!Http.Ct.IsCancellationRequested)
+            {
+                // One probe outlived its 5 s on a loaded machine: probe again until the deadline.
+            }
 
             deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), $"the gateway did not become healthy:\n{Output()}");
             await Task.Delay(100, Http.Ct);
