@@ -90,6 +90,8 @@ public static class SidecarRoutes
         public const string Diff = "/git/diff";
         /// <summary>POST <c>GitCommitRequest</c>.</summary>
         public const string Commit = "/git/commit";
+        /// <summary>POST <c>GitResetRequest</c>.</summary>
+        public const string Reset = "/git/reset";
         /// <summary>POST <c>GitPushRequest</c>.</summary>
         public const string Push = "/git/push";
         /// <summary>GET ?limit=.</summary>

@@ -45,6 +45,8 @@ public class GatewayFactory(bool fakeGrains = true, IReadOnlyDictionary<string, 
         builder.UseSetting("Shadow:Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Shadow:Orleans:GatewayPort", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Shadow:Orleans:ClusterId", $"gw-test-{Guid.NewGuid():N}");
+        // The scripted demo agent, whatever keys the machine's environment holds.
+        builder.UseSetting("Shadow:Agent:Provider", "Scripted");
         if (settings is null || !settings.Keys.Any(k => k.StartsWith("Shadow:Auth", StringComparison.Ordinal)))
         {
             builder.UseSetting($"Shadow:Auth:ApiKeys:{AliceKey}", Alice);

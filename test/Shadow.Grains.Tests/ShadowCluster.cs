@@ -25,6 +25,9 @@ namespace Shadow.Grains.Tests;
 /// </summary>
 public sealed class ShadowCluster : IAsyncDisposable
 {
+    /// <summary>The default agent of test clusters: it answers every turn with text and touches nothing.</summary>
+    public const string QuietScript = """{ "turns": [ { "text": "Nothing to do." } ] }""";
+
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
     private readonly bool _tcp;
@@ -62,9 +65,14 @@ public sealed class ShadowCluster : IAsyncDisposable
     public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool tcp = false)
     {
         var root = new TempDirectory("shadow-grains");
+        // Unless a test brings its own agent, the first turn answers at once and changes nothing.
+        var quiet = root.Combine("quiet-agent.json");
+        File.WriteAllText(quiet, QuietScript);
         var all = new Dictionary<string, string?>
         {
             ["Shadow:DataDir"] = root.Combine("data"),
+            ["Shadow:Agent:Provider"] = "Scripted",
+            ["Shadow:Agent:ScriptPath"] = quiet,
             ["Shadow:Runtime:Local:WarmPoolSize"] = "0",
             ["Shadow:Workspace:HealthInterval"] = "00:00:00.500",
         };
@@ -110,10 +118,11 @@ public sealed class ShadowCluster : IAsyncDisposable
         return await WaitForInitAsync(id);
     }
 
-    /// <summary>Waits (bounded) until the task is no longer initializing.</summary>
+    /// <summary>Waits (bounded) until the task's init and the turn it starts for the prompt have ended.</summary>
     public Task<TaskSnapshot> WaitForInitAsync(string id, TimeSpan? timeout = null) => WaitForInitAsync(Task(id), timeout);
 
-    /// <summary>Waits (bounded) until <paramref name="task"/> is no longer initializing, through any client (also an external SDK one).</summary>
+    /// <summary>Waits (bounded) until <paramref name="task"/> is no longer initializing nor running its first turn, through any client
+    /// (also an external SDK one).</summary>
     public static async Task<TaskSnapshot> WaitForInitAsync(ITaskGrain task, TimeSpan? timeout = null)
     {
         var deadline = System.Diagnostics.Stopwatch.StartNew();
@@ -121,7 +130,7 @@ public sealed class ShadowCluster : IAsyncDisposable
         while (true)
         {
             var snapshot = await task.GetAsync();
-            if (snapshot.Status != ShadowTaskStatus.Initializing)
+            if (snapshot.Status is not (ShadowTaskStatus.Initializing or ShadowTaskStatus.Running))
             {
                 return snapshot;
             }

@@ -13,6 +13,11 @@ namespace Shadow.Gateway.Contracts;
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="UpdatedAt">When it last changed.</param>
 /// <param name="MessageCount">How many chat messages it holds.</param>
+/// <param name="Usage">Tokens and cost of every model call of the task.</param>
+/// <param name="QueuedMessages">Follow-ups waiting for the running turn, oldest first.</param>
+/// <param name="Checkpoints">Where each turn left the shadow branch, oldest first.</param>
+/// <param name="Agent">The model the agent talks to, and whether it is the scripted demo.</param>
+/// <param name="TurnSteps">Steps (model calls and tool calls) of the running or last turn.</param>
 public sealed record TaskResponse(
     string Id,
     TaskStatusValue Status,
@@ -25,7 +30,12 @@ public sealed record TaskResponse(
     string? Error,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    int MessageCount);
+    int MessageCount,
+    UsageResponse Usage,
+    IReadOnlyList<MessageResponse> QueuedMessages,
+    IReadOnlyList<CheckpointResponse> Checkpoints,
+    AgentResponse? Agent,
+    int TurnSteps);
 
 /// <summary>One init step (its last attempt).</summary>
 /// <param name="Step">Which step.</param>

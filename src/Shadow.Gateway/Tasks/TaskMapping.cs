@@ -18,10 +18,53 @@ internal static class TaskMapping
         task.Error,
         task.CreatedAt,
         task.UpdatedAt,
-        task.MessageCount);
+        task.MessageCount,
+        (task.Usage ?? UsageTotals.Zero).ToResponse(),
+        [.. (task.QueuedMessages ?? []).Select(m => m.ToResponse())],
+        [.. (task.Checkpoints ?? []).Select(c => new CheckpointResponse(c.MessageId, c.Sha, c.CreatedAt, c.Committed))],
+        task.Agent is { } agent ? new AgentResponse(agent.Provider, agent.Model, agent.Scripted) : null,
+        task.TurnSteps);
 
     public static MessageResponse ToResponse(this ChatMessage message) =>
-        new(message.Id, message.Sequence, Map(message.Role), message.Content, message.CreatedAt);
+        new(message.Id, message.Sequence, Map(message.Role), message.Content, message.CreatedAt,
+            message.ToolCalls is { Count: > 0 } calls ? [.. calls.Select(c => new ToolCallResponse(c.Id, c.Name, c.Arguments))] : null,
+            message.ToolCallId, message.ToolName, message.IsError, message.Usage?.ToResponse());
+
+    public static UsageResponse ToResponse(this UsageTotals usage) => new(usage.InputTokens, usage.OutputTokens, usage.Cost, usage.ModelCalls);
+
+    public static TaskEventResponse ToResponse(this TaskEvent e) => new(
+        e.Seq,
+        EventName(e.Kind),
+        e.At,
+        e.Status is { } status ? Map(status) : null,
+        e.MessageId,
+        e.Role is { } role ? Map(role) : null,
+        e.Text,
+        e.ToolCallId,
+        e.ToolName,
+        e.Arguments,
+        e.IsError,
+        e.CommitSha,
+        e.Usage?.ToResponse());
+
+    /// <summary>The SSE event name of a task event kind.</summary>
+    public static string EventName(TaskEventKind kind) => kind switch
+    {
+        TaskEventKind.Status => "status",
+        TaskEventKind.TurnStarted => "turn-started",
+        TaskEventKind.TextDelta => "text-delta",
+        TaskEventKind.Message => "message",
+        TaskEventKind.ToolCall => "tool-call",
+        TaskEventKind.ToolResult => "tool-result",
+        TaskEventKind.Commit => "commit",
+        TaskEventKind.TurnEnded => "turn-ended",
+        TaskEventKind.Retry => "retry",
+        TaskEventKind.Error => "error",
+        TaskEventKind.Gap => "gap",
+        TaskEventKind.Usage => "usage",
+        TaskEventKind.Rollback => "rollback",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A task event the gateway does not know."),
+    };
 
     private static TaskStatusValue Map(ShadowTaskStatus status) => status switch
     {

@@ -57,6 +57,14 @@ internal static partial class TaskValidation
     public static Dictionary<string, string[]> Validate(PostMessageRequest request) =>
         CheckText(request.Content, "content") is { } error ? new() { ["content"] = [error] } : [];
 
+    public static Dictionary<string, string[]> Validate(EditMessageRequest request) =>
+        CheckText(request.Content, "content") is { } error ? new() { ["content"] = [error] } : [];
+
+    public static Dictionary<string, string[]> Validate(RollbackRequest request) =>
+        string.IsNullOrWhiteSpace(request.MessageId) || request.MessageId.Length > 100
+            ? new() { ["messageId"] = ["messageId is required: the message whose checkpoint to go back to (see the task's checkpoints)."] }
+            : [];
+
     private static string? CheckText(string? text, string field) =>
         string.IsNullOrWhiteSpace(text) ? $"{field} is required and must not be blank."
         : Encoding.UTF8.GetByteCount(text) > MaxPromptBytes ? $"{field} must be at most {MaxPromptBytes / 1024} KB of UTF-8 text."

@@ -20,6 +20,25 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>The whole chat history, oldest first.</summary>
     Task<IReadOnlyList<ChatMessage>> GetMessagesAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a user message (a follow-up); <see cref="Errors.TaskConflictException"/> on an archived task.</summary>
+    /// <summary>Adds a user message (a follow-up) and runs a turn for it; while a turn runs it is queued and runs after, in order.
+    /// <see cref="Errors.TaskConflictException"/> on an archived task or one whose init has not finished.</summary>
     Task<ChatMessage> PostMessageAsync(string content, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the running turn at its next safe point (what changed is still committed) and drops queued follow-ups;
+    /// answers the task (no-op when no turn runs).</summary>
+    Task<TaskSnapshot> StopAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Resets the shadow branch to the checkpoint of <paramref name="messageId"/> (refused with <see cref="Errors.TaskConflictException"/>
+    /// when the remote branch moved unexpectedly, or while a turn runs) and removes every later message.
+    /// </summary>
+    [ResponseTimeout("00:05:00")]
+    Task<TaskSnapshot> RollbackAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the last user message's content, rolls the workspace back to where it was before that message, removes the answer
+    /// and runs the turn again. Only the last user message can be edited, and not while a turn runs.
+    /// </summary>
+    [ResponseTimeout("00:05:00")]
+    Task<ChatMessage> EditMessageAsync(string messageId, string content, CancellationToken cancellationToken = default);
 }

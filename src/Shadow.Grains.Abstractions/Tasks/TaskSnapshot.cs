@@ -14,6 +14,11 @@ namespace Shadow.Grains.Abstractions.Tasks;
 /// <param name="InitSteps">Every init step with its times and error.</param>
 /// <param name="Error">Why it failed, when <see cref="Status"/> is <see cref="ShadowTaskStatus.Failed"/>.</param>
 /// <param name="MessageCount">How many chat messages it holds.</param>
+/// <param name="Usage">Tokens and cost of every model call of the task.</param>
+/// <param name="QueuedMessages">Follow-ups waiting for the running turn to end, oldest first.</param>
+/// <param name="Checkpoints">Where each turn left the shadow branch, oldest first.</param>
+/// <param name="Agent">The model the agent talks to (and whether it is the scripted replay).</param>
+/// <param name="TurnSteps">Steps (model calls and tool calls) of the running or last turn.</param>
 [GenerateSerializer, Immutable, Alias("shadow.task-snapshot")]
 public sealed record TaskSnapshot(
     string Id,
@@ -28,4 +33,9 @@ public sealed record TaskSnapshot(
     DateTimeOffset CreatedAt,
     IReadOnlyList<InitStepRecord> InitSteps,
     string? Error,
-    int MessageCount);
+    int MessageCount,
+    UsageTotals? Usage = null,
+    IReadOnlyList<ChatMessage>? QueuedMessages = null,
+    IReadOnlyList<Checkpoint>? Checkpoints = null,
+    AgentInfo? Agent = null,
+    int TurnSteps = 0);

@@ -1,6 +1,6 @@
 namespace Shadow.Grains.Abstractions.Users;
 
-/// <summary>One user (keyed by the user id): the index of their tasks.</summary>
+/// <summary>One user (keyed by the user id): the index of their tasks and their usage totals.</summary>
 [Alias("shadow.user")]
 public interface IUserGrain : IGrainWithStringKey
 {
@@ -12,4 +12,10 @@ public interface IUserGrain : IGrainWithStringKey
 
     /// <summary>Whether the task is the user's.</summary>
     Task<bool> OwnsTaskAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds one model call's tokens and cost to the user's totals.</summary>
+    Task AddUsageAsync(Tasks.UsageTotals usage, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's totals over every task.</summary>
+    Task<Tasks.UsageTotals> GetUsageAsync(CancellationToken cancellationToken = default);
 }

@@ -43,12 +43,20 @@ public sealed class AgentOptions
     /// <summary>The model id sent with every request (required for <c>OpenAI</c> and <c>Anthropic</c>).</summary>
     public string? Model { get; set; }
 
-    /// <summary>The recorded conversation the <c>Scripted</c> provider replays (format: <see cref="ScriptedChatClient"/>).</summary>
+    /// <summary>The bundled demo conversation (relative to the host's folder), replayed when <see cref="ScriptPath"/> is empty.</summary>
+    public const string DefaultScriptPath = "agent/hello.json";
+
+    /// <summary>The recorded conversation the <c>Scripted</c> provider replays (format: <see cref="ScriptedChatClient"/>); empty means
+    /// the bundled demo (<see cref="DefaultScriptPath"/>).</summary>
     public string? ScriptPath { get; set; }
 
     /// <summary>The most model or tool steps one turn may take before it ends.</summary>
     [Range(1, 10_000)]
     public int MaxStepsPerTurn { get; set; } = 100;
+
+    /// <summary>The most tokens one model answer may hold (Anthropic requires a limit; its adapter's default, 1,024, cuts off code).</summary>
+    [Range(256, 1_000_000)]
+    public int MaxOutputTokens { get; set; } = 8192;
 
     /// <summary>The longest a turn may run before it is cancelled.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
@@ -58,9 +66,28 @@ public sealed class AgentOptions
     [Range(2, 1_000)]
     public int LoopDetectionRepeats { get; set; } = 3;
 
-    /// <summary>Retries the provider SDK makes on its own for transient HTTP failures (429, 5xx) before a call fails.</summary>
+    /// <summary>
+    /// Retries of a failed model call (unreachable, 408, 429, 5xx, or an answer that is empty, malformed or cut off) before the turn
+    /// fails; the task stays usable for a follow-up. Shadow retries itself (the SDKs' own retries are off) with exponential backoff
+    /// and jitter from <see cref="RetryBaseDelay"/>.
+    /// </summary>
     [Range(0, 10)]
-    public int MaxRetries { get; set; } = 2;
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The first retry's delay; each further retry doubles it (with jitter).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest one model call may take (a stream that stalls longer is cut and retried).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ModelCallTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Prices per model id (<c>Shadow:Agent:Prices:&lt;model&gt;:InputPerMillionTokens</c> and <c>:OutputPerMillionTokens</c>), used to
+    /// compute each call's cost. A model without an entry costs 0. (A model id with ':' cannot be a configuration key: use its
+    /// name without the tag, which is matched as a prefix.)
+    /// </summary>
+    public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The provider in use: <see cref="Provider"/>, or the default it resolves to when unset.</summary>
     public AgentProvider EffectiveProvider => Provider ?? (string.IsNullOrWhiteSpace(ApiKey) ? AgentProvider.Scripted : AgentProvider.OpenAI);
@@ -73,5 +100,6 @@ public sealed class AgentOptions
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"Provider={EffectiveProvider}, BaseUrl={BaseUrl ?? "(default)"}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "(none)" : "***")}, "
         + $"Model={Model ?? "(none)"}, ScriptPath={ScriptPath ?? "(none)"}, MaxStepsPerTurn={MaxStepsPerTurn}, "
-        + $"TurnTimeout={TurnTimeout}, LoopDetectionRepeats={LoopDetectionRepeats}, MaxRetries={MaxRetries}");
+        + $"TurnTimeout={TurnTimeout}, LoopDetectionRepeats={LoopDetectionRepeats}, MaxRetries={MaxRetries}, RetryBaseDelay={RetryBaseDelay}, "
+        + $"ModelCallTimeout={ModelCallTimeout}, Prices={Prices.Count}");
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Shadow.Grains.Agent.Tools;
 
 namespace Shadow.Grains.Agent;
 
@@ -23,6 +24,10 @@ public static class AgentServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<AgentOptions>>(new ConfigureAgentOptions()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+        services.AddOptions<AgentToolboxOptions>()
+            .Bind(configuration.GetSection(AgentOptions.SectionName + ":Tools"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton<ChatClientFactory>();
         return services;
     }

@@ -61,7 +61,8 @@ public sealed partial class ChatClientFactory
     private IChatClient CreateOpenAI()
     {
         var model = Required(_options.Model, "Model");
-        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(_options.MaxRetries) };
+        // Shadow retries model calls itself (AgentOptions.MaxRetries), so every retry is visible in the task's events.
+        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = _options.ModelCallTimeout };
         if (_options.BaseUrl is { } baseUrl)
         {
             clientOptions.Endpoint = new Uri(baseUrl, UriKind.Absolute);
@@ -77,8 +78,8 @@ public sealed partial class ChatClientFactory
         var key = Required(_options.ApiKey, "ApiKey");
         // Passing the key explicitly stops the SDK from reading ANTHROPIC_API_KEY itself: the key comes from AgentOptions only.
         var client = _options.BaseUrl is { } baseUrl
-            ? new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries, BaseUrl = baseUrl }
-            : new AnthropicClient { ApiKey = key, MaxRetries = _options.MaxRetries };
+            ? new AnthropicClient { ApiKey = key, MaxRetries = 0, BaseUrl = baseUrl }
+            : new AnthropicClient { ApiKey = key, MaxRetries = 0 };
         return client.AsIChatClient(model);
     }
 

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Options;
 
 namespace Shadow.Grains.Agent;
 
-/// <summary>Fills <see cref="AgentOptions.ApiKey"/> from the environment when configuration leaves it empty.</summary>
+/// <summary>Fills <see cref="AgentOptions.ApiKey"/> from the environment when configuration leaves it empty, and points the
+/// scripted provider at the bundled demo conversation when no script is configured.</summary>
 internal sealed class ConfigureAgentOptions(Func<string, string?> getEnvironmentVariable) : IPostConfigureOptions<AgentOptions>
 {
     public ConfigureAgentOptions()
@@ -13,6 +14,15 @@ internal sealed class ConfigureAgentOptions(Func<string, string?> getEnvironment
     public void PostConfigure(string? name, AgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        FillApiKey(options);
+        if (options.EffectiveProvider == AgentProvider.Scripted && string.IsNullOrWhiteSpace(options.ScriptPath))
+        {
+            options.ScriptPath = Path.Combine(AppContext.BaseDirectory, AgentOptions.DefaultScriptPath);
+        }
+    }
+
+    private void FillApiKey(AgentOptions options)
+    {
         if (!string.IsNullOrWhiteSpace(options.ApiKey))
         {
             return;

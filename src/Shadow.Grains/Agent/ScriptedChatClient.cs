@@ -6,13 +6,17 @@ using Microsoft.Extensions.AI;
 namespace Shadow.Grains.Agent;
 
 /// <summary>
-/// An <see cref="IChatClient"/> that replays a recorded conversation: each call returns the next recorded assistant turn,
-/// whatever the request says, and once the script is exhausted it answers <see cref="ExhaustedText"/>.
+/// An <see cref="IChatClient"/> that replays a recorded conversation. The answer to a request is the recorded turn after as many
+/// turns as the request's history holds assistant messages: the replay follows the conversation (a rollback or a restart
+/// replays from the same place), and one instance serves any number of tasks. Once the script is exhausted it answers
+/// <see cref="ExhaustedText"/>. A commit-message request (<see cref="AgentRequestPurpose"/>) gets the script's
+/// <c>commitMessage</c>, or fails when it has none (the caller then falls back to its own summary).
 /// </summary>
 /// <remarks>
 /// File format (JSON; see <c>samples/agent/hello.json</c>):
 /// <code>
-/// { "turns": [
+/// { "commitMessage": "Read the README",   (optional)
+///   "turns": [
 ///     { "text": "I will read the README." },
 ///     { "toolCalls": [ { "id": "call_1", "name": "read_file", "arguments": { "path": "README.md" } } ] },
 ///     { "text": "Done." } ] }
@@ -41,11 +45,13 @@ public sealed class ScriptedChatClient : IChatClient
     };
 
     private readonly IReadOnlyList<ChatMessage> _turns;
-    private int _next = -1;
+    private readonly string? _commitMessage;
+    private int _replayed;
 
-    private ScriptedChatClient(IReadOnlyList<ChatMessage> turns, string source)
+    private ScriptedChatClient(IReadOnlyList<ChatMessage> turns, string? commitMessage, string source)
     {
         _turns = turns;
+        _commitMessage = commitMessage;
         Source = source;
     }
 
@@ -55,8 +61,8 @@ public sealed class ScriptedChatClient : IChatClient
     /// <summary>How many recorded assistant turns the script holds.</summary>
     public int TurnCount => _turns.Count;
 
-    /// <summary>How many turns have been replayed so far (capped at <see cref="TurnCount"/>).</summary>
-    public int Replayed => Math.Min(Volatile.Read(ref _next) + 1, _turns.Count);
+    /// <summary>The furthest turn replayed so far (capped at <see cref="TurnCount"/>).</summary>
+    public int Replayed => Math.Min(Volatile.Read(ref _replayed), _turns.Count);
 
     /// <summary>Reads and validates the script at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file and the line or field.</exception>
@@ -104,14 +110,19 @@ public sealed class ScriptedChatClient : IChatClient
             messages.Add(ToMessage(turns[i], i, source));
         }
 
-        return new ScriptedChatClient(messages, source);
+        if (file.CommitMessage is { Length: 0 } || (file.CommitMessage is not null && string.IsNullOrWhiteSpace(file.CommitMessage)))
+        {
+            throw new InvalidDataException($"Agent script '{source}': field $.commitMessage must not be blank (leave it out instead).");
+        }
+
+        return new ScriptedChatClient(messages, file.CommitMessage, source);
     }
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var (message, index) = Next();
+        var (message, index) = Next(messages, options);
         var response = new ChatResponse(message.Clone())
         {
             ResponseId = ResponseIdFor(index),
@@ -125,7 +136,7 @@ public sealed class ScriptedChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (message, index) = Next();
+        var (message, index) = Next(messages, options);
         var responseId = ResponseIdFor(index);
         var finish = FinishReasonOf(message);
         if (message.Contents is [TextContent text])
@@ -181,9 +192,23 @@ public sealed class ScriptedChatClient : IChatClient
     {
     }
 
-    private (ChatMessage Message, int Index) Next()
+    private (ChatMessage Message, int Index) Next(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var index = Interlocked.Increment(ref _next);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (AgentRequestPurpose.IsCommitMessage(options))
+        {
+            return _commitMessage is null
+                ? throw new InvalidOperationException($"Agent script '{Source}' records no commitMessage.")
+                : (new ChatMessage(ChatRole.Assistant, _commitMessage) { MessageId = "scripted-commit-message" }, -1);
+        }
+
+        var index = messages.Count(m => m.Role == ChatRole.Assistant);
+        var replayed = Volatile.Read(ref _replayed);
+        while (index + 1 > replayed && Interlocked.CompareExchange(ref _replayed, index + 1, replayed) != replayed)
+        {
+            replayed = Volatile.Read(ref _replayed);
+        }
+
         return index < _turns.Count
             ? (_turns[index], index)
             : (new ChatMessage(ChatRole.Assistant, ExhaustedText) { MessageId = $"scripted-end-{index}" }, index);
@@ -268,6 +293,8 @@ public sealed class ScriptedChatClient : IChatClient
 
     private sealed class ScriptFile
     {
+        public string? CommitMessage { get; set; }
+
         public List<ScriptTurn?>? Turns { get; set; }
     }
 

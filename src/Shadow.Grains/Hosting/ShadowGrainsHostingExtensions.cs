@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
+using Shadow.Grains.Agent;
 using Shadow.Grains.Runtime.Local;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
@@ -57,6 +58,7 @@ public static class ShadowGrainsHostingExtensions
         services.AddOptions<GitOptions>().Bind(configuration.GetSection(GitOptions.SectionName));
         services.AddOptions<FeedOptions>().Bind(configuration.GetSection(FeedOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSidecarClient(configuration);
+        services.AddShadowAgent(configuration);
 
         var runtime = Read<ShadowRuntimeOptions>(configuration, ShadowRuntimeOptions.SectionName);
         Check(runtime, new ShadowRuntimeOptionsValidator());

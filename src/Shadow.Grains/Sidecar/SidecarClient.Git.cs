@@ -42,6 +42,12 @@ public sealed partial class SidecarClient
         PostAsync(SidecarRoutes.Git.Commit, request, GitJsonContext.Default.GitCommitRequest, GitJsonContext.Default.GitCommitResponse,
             idempotent: false, cancellationToken);
 
+    /// <summary><c>POST /git/reset</c>: hard reset of the current branch to a commit, untracked files removed (same target twice is
+    /// harmless: retried).</summary>
+    public Task<GitHeadResponse> GitResetAsync(GitResetRequest request, CancellationToken cancellationToken = default) =>
+        PostAsync(SidecarRoutes.Git.Reset, request, GitJsonContext.Default.GitResetRequest, GitJsonContext.Default.GitHeadResponse,
+            idempotent: true, cancellationToken);
+
     /// <summary><c>POST /git/push</c> (not retried).</summary>
     public Task<GitPushResponse> GitPushAsync(GitPushRequest request, CancellationToken cancellationToken = default) =>
         PostAsync(SidecarRoutes.Git.Push, request, GitJsonContext.Default.GitPushRequest, GitJsonContext.Default.GitPushResponse,

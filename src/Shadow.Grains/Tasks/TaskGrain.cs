@@ -1,33 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Storage;
 using Shadow.Grains.Abstractions.Errors;
 using Shadow.Grains.Abstractions.Tasks;
+using Shadow.Grains.Abstractions.Users;
 using Shadow.Grains.Abstractions.Workspaces;
+using Shadow.Grains.Agent;
+using Shadow.Grains.Agent.Tools;
 using Shadow.Grains.Hosting;
+using Shadow.Grains.Tasks.Events;
 using Shadow.Grains.Workspaces;
 
 namespace Shadow.Grains.Tasks;
 
 /// <summary>
 /// A task: its status machine, its init steps (each recorded with start, end and error, each its own grain turn written
-/// to state before the next begins) and its chat history. Init runs in the background of the grain: the call that
-/// creates the task answers at once; a reminder wakes the grain after a crash and init resumes at the step it was in.
+/// to state before the next begins), its chat history and the agent's turns (<c>TaskGrain.Turns.cs</c>). Init and turns run
+/// in the background of the grain: the calls that start them answer at once; a reminder wakes the grain after a crash and
+/// the work resumes at the step it was in.
 /// </summary>
 public sealed partial class TaskGrain(
     [PersistentState("task", StorageNames.Default)] IPersistentState<TaskState> state,
-    [PersistentState("messages", StorageNames.Default)] IPersistentState<MessageLogState> messages,
+    [PersistentState("messages", StorageNames.Default)] IPersistentState<MessageLogState> legacyMessages,
     IOptions<GitOptions> git,
     IOptions<ShadowOptions> shadow,
+    IOptions<AgentOptions> agent,
+    IOptions<AgentToolboxOptions> toolboxOptions,
+    ChatClientFactory chats,
     TimeProvider time,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
     internal const string InitReminderName = "task-init";
+    internal const int MaxQueuedMessages = 100;
+    internal const int MaxMessageLength = 200_000;
     private static readonly InitStepKind[] Steps = Enum.GetValues<InitStepKind>();
 
     private CancellationTokenSource? _init;
     private Task? _initLoop;
     private bool _initAgain;
+    private MessageLog _log = null!;
 
     private string TaskId => this.GetPrimaryKeyString();
 
@@ -38,21 +51,53 @@ public sealed partial class TaskGrain(
     /// <summary>The task's shadow branch.</summary>
     public static string BranchFor(string taskId) => $"shadow/task-{taskId}";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private ITaskEventSink Events => GrainFactory.GetGrain<ITaskEventSink>(TaskId);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _log = new MessageLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Default), this.GetGrainId());
+        await _log.LoadAsync(S.MessageCount, cancellationToken);
+        if (S.Created && S.MessageLogVersion == 0)
+        {
+            await MigrateMessagesAsync(cancellationToken);
+        }
+
         if (S is { Created: true, Status: ShadowTaskStatus.Initializing })
         {
             // Crash resume: the step that was running (or the next one) runs again.
             StartInit();
         }
-
-        return Task.CompletedTask;
+        else if (S.Created && (S.Turn is not null || (S.Queue.Count > 0 && InitDone)))
+        {
+            // Crash resume: the turn continues from its last recorded step.
+            StartTurns();
+        }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _init?.Cancel();
-        return base.OnDeactivateAsync(reason, cancellationToken);
+        await StopTurnLoopAsync();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    // The first version kept the whole history in one state; it moves into pages once.
+    private async Task MigrateMessagesAsync(CancellationToken cancellationToken)
+    {
+        var old = legacyMessages.State.Messages;
+        if (old.Count > 0 && _log.Messages.Count == 0)
+        {
+            await _log.AppendRangeAsync(old, cancellationToken);
+        }
+
+        S.MessageCount = _log.Messages.Count;
+        S.NextMessageNumber = Math.Max(S.NextMessageNumber, _log.Messages.Count + 1);
+        S.MessageLogVersion = 1;
+        await state.WriteStateAsync(cancellationToken);
+        if (old.Count > 0)
+        {
+            await legacyMessages.ClearStateAsync(cancellationToken);
+        }
     }
 
     async Task<TaskSnapshot> ITaskGrain.CreateAsync(CreateTaskCommand command, CancellationToken cancellationToken)
@@ -60,7 +105,7 @@ public sealed partial class TaskGrain(
         ArgumentNullException.ThrowIfNull(command);
         if (S.Created)
         {
-            if (S.OwnerId == command.OwnerId && S.RepoUrl == command.RepoUrl && messages.State.Messages.FirstOrDefault()?.Content == command.Prompt)
+            if (S.OwnerId == command.OwnerId && S.RepoUrl == command.RepoUrl.Trim() && _log.Messages.FirstOrDefault()?.Content == command.Prompt)
             {
                 return Snapshot();
             }
@@ -85,9 +130,9 @@ public sealed partial class TaskGrain(
         S.CreatedAt = S.UpdatedAt = now;
         S.Status = ShadowTaskStatus.Initializing;
         S.Steps = [.. Steps.Select(step => new InitStepRecord(step, InitStepStatus.Pending, null, null, null, 0))];
-        messages.State.Messages.Add(new ChatMessage("m1", 1, ChatRole.User, command.Prompt, now));
+        S.MessageLogVersion = 1;
+        await _log.AppendAsync(new ChatMessage(NextMessageId(), 1, ChatRole.User, command.Prompt, now), cancellationToken);
         S.MessageCount = 1;
-        await messages.WriteStateAsync(cancellationToken);
         await state.WriteStateAsync(cancellationToken);
         await this.RegisterOrUpdateReminder(InitReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogInformationCreated(TaskId, S.OwnerId);
@@ -131,11 +176,24 @@ public sealed partial class TaskGrain(
             }
         }
 
+        // A running turn ends where it is (its work is committed first, when the workspace still answers).
+        if (S.Turn is not null)
+        {
+            await StopTurnLoopAsync();
+            S.Turn.StopRequested = true;
+            S.Turn.StopNote = "The task was archived.";
+            S.Queue.Clear();
+            await RunTurnsCoreAsync(CancellationToken.None);
+        }
+
         await Workspace.DeleteAsync(cancellationToken);
         S.Status = ShadowTaskStatus.Archived;
+        S.Queue.Clear();
         S.UpdatedAt = time.GetUtcNow();
         await state.WriteStateAsync(cancellationToken);
         await UnregisterInitReminderAsync();
+        await UnregisterTurnReminderAsync();
+        await PublishStatusAsync();
         LogInformationArchived(TaskId);
         return Snapshot();
     }
@@ -143,35 +201,17 @@ public sealed partial class TaskGrain(
     Task<IReadOnlyList<ChatMessage>> ITaskGrain.GetMessagesAsync(CancellationToken cancellationToken)
     {
         RequireCreated();
-        return Task.FromResult<IReadOnlyList<ChatMessage>>([.. messages.State.Messages]);
-    }
-
-    async Task<ChatMessage> ITaskGrain.PostMessageAsync(string content, CancellationToken cancellationToken)
-    {
-        RequireCreated();
-        if (string.IsNullOrWhiteSpace(content))
-        {
-            throw new ArgumentException("A message needs content.", nameof(content));
-        }
-
-        if (S.Status == ShadowTaskStatus.Archived)
-        {
-            throw new TaskConflictException(TaskId, $"Task '{TaskId}' is archived: it takes no more messages.");
-        }
-
-        var log = messages.State.Messages;
-        var sequence = log.Count == 0 ? 1 : log[^1].Sequence + 1;
-        var message = new ChatMessage($"m{sequence}", sequence, ChatRole.User, content, time.GetUtcNow());
-        log.Add(message);
-        await messages.WriteStateAsync(cancellationToken);
-        S.MessageCount = log.Count;
-        S.UpdatedAt = message.CreatedAt;
-        await state.WriteStateAsync(cancellationToken);
-        return message;
+        return Task.FromResult<IReadOnlyList<ChatMessage>>([.. _log.Messages]);
     }
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == TurnReminderName)
+        {
+            await OnTurnReminderAsync();
+            return;
+        }
+
         if (reminderName != InitReminderName)
         {
             return;
@@ -245,11 +285,31 @@ public sealed partial class TaskGrain(
                 await state.WriteStateAsync(cancellationToken);
             }
 
-            S.Status = ShadowTaskStatus.Idle;
+            // The prompt (and anything sent meanwhile) gets its turn now.
+            var startTurn = _log.Last is { Role: ChatRole.User } prompt && S.Turn is null;
+            if (startTurn)
+            {
+                BeginTurnState(_log.Last!.Id);
+            }
+
+            S.Status = startTurn ? ShadowTaskStatus.Running : ShadowTaskStatus.Idle;
             S.UpdatedAt = time.GetUtcNow();
             await state.WriteStateAsync(cancellationToken);
             await UnregisterInitReminderAsync();
             LogInformationActive(TaskId);
+            if (startTurn)
+            {
+                await PublishAsync(Event(TaskEventKind.TurnStarted) with { MessageId = S.Turn!.UserMessageId }, StatusEvent());
+            }
+            else
+            {
+                await PublishStatusAsync();
+            }
+            if (startTurn || S.Queue.Count > 0)
+            {
+                await EnsureTurnReminderAsync();
+                StartTurns();
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -288,7 +348,8 @@ public sealed partial class TaskGrain(
                 S.BaseBranch ??= info.BaseBranch;
                 break;
             case InitStepKind.CreateShadowBranch:
-                await Workspace.CreateShadowBranchAsync(cancellationToken);
+                var branch = await Workspace.CreateShadowBranchAsync(cancellationToken);
+                S.BaseSha ??= branch.HeadSha;
                 break;
             case InitStepKind.Active:
                 break;
@@ -309,9 +370,11 @@ public sealed partial class TaskGrain(
         }
     }
 
-    private async Task UnregisterInitReminderAsync()
+    private Task UnregisterInitReminderAsync() => UnregisterReminderAsync(InitReminderName);
+
+    private async Task UnregisterReminderAsync(string name)
     {
-        var reminder = await this.GetReminder(InitReminderName);
+        var reminder = await this.GetReminder(name);
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);
@@ -344,7 +407,8 @@ public sealed partial class TaskGrain(
     {
         RequireCreated();
         return new TaskSnapshot(TaskId, S.Status, S.UpdatedAt, S.OwnerId, S.Title, S.RepoUrl, S.BaseBranch, BranchFor(TaskId), S.Model, S.CreatedAt,
-            [.. S.Steps], S.Error, S.MessageCount);
+            [.. S.Steps], S.Error, S.MessageCount, S.Usage, [.. S.Queue], [.. S.Checkpoints],
+            new AgentInfo(chats.Provider.ToString(), S.Model ?? chats.ModelId, chats.IsScripted), S.Turn?.Steps ?? S.TurnSteps);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} created for user {OwnerId}")]

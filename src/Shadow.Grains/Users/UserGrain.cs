@@ -1,8 +1,9 @@
+using Shadow.Grains.Abstractions.Tasks;
 using Shadow.Grains.Abstractions.Users;
 
 namespace Shadow.Grains.Users;
 
-/// <summary>A user's task index.</summary>
+/// <summary>A user's task index and usage totals.</summary>
 public sealed class UserGrain([PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state) : Grain, IUserGrain
 {
     private HashSet<string>? _index;
@@ -23,4 +24,13 @@ public sealed class UserGrain([PersistentState("user", StorageNames.Default)] IP
         Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Reverse(state.State.TaskIds)]);
 
     Task<bool> IUserGrain.OwnsTaskAsync(string taskId, CancellationToken cancellationToken) => Task.FromResult(Index.Contains(taskId));
+
+    async Task IUserGrain.AddUsageAsync(UsageTotals usage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        state.State.Usage = state.State.Usage.Add(usage);
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    Task<UsageTotals> IUserGrain.GetUsageAsync(CancellationToken cancellationToken) => Task.FromResult(state.State.Usage);
 }

@@ -39,8 +39,21 @@ public interface IWorkspaceLifecycleGrain : IGrainWithStringKey
 
     /// <summary>
     /// The end of a turn: commits every change with <paramref name="message"/> (null: a deterministic summary of the changed
-    /// files) and pushes the shadow branch. A clean working tree makes no commit and answers null.
+    /// files) and pushes the shadow branch. A clean working tree makes no commit and answers null (unless HEAD holds a commit
+    /// that was never pushed, which is pushed then).
     /// </summary>
     [ResponseTimeout("00:10:00")]
     Task<TurnCommit?> CommitTurnAsync(string? message, CancellationToken cancellationToken = default);
+
+    /// <summary>The uncommitted changes (null when the working tree is clean), with the diff cut at <paramref name="maxPatchBytes"/>.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<TurnChanges?> GetTurnChangesAsync(int maxPatchBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rollback: hard-resets the shadow branch to <paramref name="sha"/> (untracked files removed) and force-pushes it, but only if
+    /// the remote branch is still where this workspace last pushed it (force-with-lease); otherwise
+    /// <see cref="Abstractions.Errors.TaskConflictException"/> and nothing is pushed.
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    Task<string> ResetBranchAsync(string sha, CancellationToken cancellationToken = default);
 }

@@ -236,6 +236,15 @@ public sealed partial class WorkspaceGrain(
             var status = await client.GitStatusAsync(ct);
             if (status.Clean)
             {
+                if (status.Commit is { } head && S.HeadSha is { } pushed && head != pushed && !status.Detached)
+                {
+                    // A commit made before a crash that was never pushed: push it now rather than commit again.
+                    var late = await client.GitPushAsync(new GitPushRequest("origin", spec.Branch), ct);
+                    S.HeadSha = late.Sha;
+                    await state.WriteStateAsync(ct);
+                    return new TurnCommit(late.Sha, "(a commit made before a restart, pushed now)", 0);
+                }
+
                 return null;
             }
 
@@ -245,6 +254,43 @@ public sealed partial class WorkspaceGrain(
             S.HeadSha = push.Sha;
             await state.WriteStateAsync(ct);
             return (TurnCommit?)new TurnCommit(commit.Sha, text, commit.FilesChanged);
+        }, repeatable: false, cancellationToken);
+
+    Task<TurnChanges?> IWorkspaceLifecycleGrain.GetTurnChangesAsync(int maxPatchBytes, CancellationToken cancellationToken) =>
+        CallAsync(async (client, ct) =>
+        {
+            var status = await client.GitStatusAsync(ct);
+            if (status.Clean)
+            {
+                return null;
+            }
+
+            var diff = await client.GitDiffAsync(maxBytes: Math.Max(1024, maxPatchBytes), cancellationToken: ct);
+            return (TurnChanges?)new TurnChanges(CommitMessages.Summarize(status), diff.Patch, diff.Truncated, status.Files.Count);
+        }, repeatable: true, cancellationToken);
+
+    Task<string> IWorkspaceLifecycleGrain.ResetBranchAsync(string sha, CancellationToken cancellationToken) =>
+        CallAsync(async (client, ct) =>
+        {
+            var spec = RequireSpec();
+            var expected = S.HeadSha ?? throw new TaskConflictException(TaskId, "The shadow branch was never pushed: there is nothing to roll back.");
+            await client.GitResetAsync(new GitResetRequest(sha), ct);
+            GitPushResponse push;
+            try
+            {
+                push = await client.GitPushAsync(new GitPushRequest("origin", spec.Branch, ExpectedRemoteSha: expected), ct);
+            }
+            catch (SidecarProblemException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                // The remote moved: put the workspace back where the remote's last known state was, and refuse.
+                await client.GitResetAsync(new GitResetRequest(expected), ct);
+                throw new TaskConflictException(TaskId,
+                    $"Rollback refused: the remote branch '{spec.Branch}' moved since Shadow last pushed it ({e.Problem.Detail ?? e.Message}). Nothing was changed.");
+            }
+
+            S.HeadSha = push.Sha;
+            await state.WriteStateAsync(ct);
+            return push.Sha;
         }, repeatable: false, cancellationToken);
 
     Task<WorkspaceInfo> IWorkspaceGrain.GetInfoAsync(CancellationToken cancellationToken) => Task.FromResult(Info());

@@ -20,6 +20,7 @@ namespace Shadow.Sidecar.Contracts.Git;
 [JsonSerializable(typeof(GitDiffResponse))]
 [JsonSerializable(typeof(GitCommitRequest))]
 [JsonSerializable(typeof(GitCommitResponse))]
+[JsonSerializable(typeof(GitResetRequest))]
 [JsonSerializable(typeof(GitPushRequest))]
 [JsonSerializable(typeof(GitPushResponse))]
 [JsonSerializable(typeof(GitLogEntry))]

@@ -39,6 +39,11 @@ public sealed record GitCheckoutRequest(string Name);
 /// <param name="AllowEmpty">Commit even when nothing changed (otherwise 409).</param>
 public sealed record GitCommitRequest(string Message, string? AuthorName = null, string? AuthorEmail = null, bool AllowEmpty = false);
 
+/// <summary>Body of <c>POST /git/reset</c>: point the current branch at <paramref name="Commit"/> and make the working tree match it
+/// exactly (a hard reset that also removes untracked files; ignored files stay).</summary>
+/// <param name="Commit">A full or abbreviated sha, or a reference, that exists in the repository.</param>
+public sealed record GitResetRequest(string Commit);
+
 /// <summary>Body of <c>POST /git/push</c>.</summary>
 /// <param name="Remote">Remote name; default <c>origin</c>.</param>
 /// <param name="Branch">Local branch to push to the same name on the remote; default the current branch.</param>

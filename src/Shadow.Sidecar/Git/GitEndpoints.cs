@@ -21,6 +21,7 @@ internal static class GitEndpoints
         git.MapGet(SidecarRoutes.Git.Status, StatusAsync).WithName("GitStatus");
         git.MapGet(SidecarRoutes.Git.Diff, DiffAsync).WithName("GitDiff");
         git.MapPost(SidecarRoutes.Git.Commit, CommitAsync).WithName("GitCommit");
+        git.MapPost(SidecarRoutes.Git.Reset, ResetAsync).WithName("GitReset");
         git.MapPost(SidecarRoutes.Git.Push, PushAsync).WithName("GitPush");
         git.MapGet(SidecarRoutes.Git.Log, LogAsync).WithName("GitLog");
         git.MapGet(SidecarRoutes.Git.Head, HeadAsync).WithName("GitHead");
@@ -49,6 +50,9 @@ internal static class GitEndpoints
 
     private static Task<GitCommitResponse> CommitAsync(GitCommitRequest request, GitService git, CancellationToken cancellationToken) =>
         git.CommitAsync(request, cancellationToken);
+
+    private static Task<GitHeadResponse> ResetAsync(GitResetRequest request, GitService git, CancellationToken cancellationToken) =>
+        git.ResetAsync(request, cancellationToken);
 
     private static Task<GitPushResponse> PushAsync(GitPushRequest request, GitService git, CancellationToken cancellationToken) =>
         git.PushAsync(request, cancellationToken);

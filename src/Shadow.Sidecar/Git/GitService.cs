@@ -22,6 +22,7 @@ internal sealed partial class GitService : IDisposable
 {
     public const int DefaultMaxDiffBytes = 1024 * 1024;
     public const int MaxDiffBytesLimit = 64 * 1024 * 1024;
+    private const int MaxDiffFileBytes = 16 * 1024 * 1024;
     public const int DefaultLogLimit = 20;
     public const int MaxLogLimit = 1000;
     private const string ZeroSha = "0000000000000000000000000000000000000000";
@@ -271,10 +272,28 @@ internal sealed partial class GitService : IDisposable
         return RunAsync(repo =>
         {
             var baseCommit = BaseCommit(repo, baseBranch, mergeBase);
-            using var patch = repo.Diff.Compare<Patch>(baseCommit?.Tree, DiffTargets.Index | DiffTargets.WorkingDirectory, null, null, CompareOptions);
-            var content = patch.Content;
-            var (text, truncated, total) = Truncate(content, cap);
-            return new GitDiffResponse(baseBranch, baseCommit?.Sha, text, truncated, total, patch.Count(), patch.LinesAdded, patch.LinesDeleted);
+            // libgit2 lists the changes; the text is written in managed code (UnifiedDiff says why).
+            var changes = repo.Diff.Compare<TreeChanges>(baseCommit?.Tree, DiffTargets.Index | DiffTargets.WorkingDirectory, null, null, CompareOptions);
+            var patch = new StringBuilder();
+            int files = 0, added = 0, deleted = 0;
+            foreach (var change in changes.OrderBy(c => c.Path, StringComparer.Ordinal))
+            {
+                if (change.Status is ChangeKind.Unmodified or ChangeKind.Ignored)
+                {
+                    continue;
+                }
+
+                var before = change.Status is ChangeKind.Added or ChangeKind.Untracked ? null : BlobBytes(repo, change.OldOid);
+                var after = change.Status is ChangeKind.Deleted ? null : WorkingBytes(repo, change.Path);
+                var file = UnifiedDiff.Build(change.OldPath, change.Path, before, after);
+                patch.Append(file.Text);
+                files++;
+                added += file.Added;
+                deleted += file.Deleted;
+            }
+
+            var (text, truncated, total) = Truncate(patch.ToString(), cap);
+            return new GitDiffResponse(baseBranch, baseCommit?.Sha, text, truncated, total, files, added, deleted);
         }, cancellationToken);
     }
 
@@ -377,6 +396,24 @@ internal sealed partial class GitService : IDisposable
             var parentTree = commit.Parents.FirstOrDefault()?.Tree;
             var changed = repo.Diff.Compare<TreeChanges>(parentTree, commit.Tree).Count;
             return new GitCommitResponse(commit.Sha, repo.Info.IsHeadDetached ? null : repo.Head.FriendlyName, changed);
+        }, cancellationToken);
+    }
+
+    public Task<GitHeadResponse> ResetAsync(GitResetRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Commit) || request.Commit.StartsWith('-'))
+        {
+            throw SidecarException.BadRequest("'commit' must name a commit (a sha or a reference).");
+        }
+
+        return RunAsync(repo =>
+        {
+            var target = repo.Lookup<Commit>(request.Commit.Trim())
+                ?? throw SidecarException.NotFound($"Commit '{request.Commit}' does not exist in the workspace's repository.");
+            repo.Reset(ResetMode.Hard, target);
+            repo.RemoveUntrackedFiles();
+            var detached = repo.Info.IsHeadDetached;
+            return new GitHeadResponse(detached ? null : repo.Head.FriendlyName, repo.Head.Tip?.Sha, detached);
         }, cancellationToken);
     }
 
@@ -665,6 +702,45 @@ internal sealed partial class GitService : IDisposable
     };
 
     /// <summary>Cuts <paramref name="text"/> to at most <paramref name="maxBytes"/> UTF-8 bytes, at a line boundary.</summary>
+    private static byte[]? BlobBytes(Repository repo, ObjectId id)
+    {
+        if (id == ObjectId.Zero || repo.Lookup<Blob>(id) is not { } blob)
+        {
+            return null;
+        }
+
+        if (blob.Size > MaxDiffFileBytes)
+        {
+            return TooLarge(blob.Size);
+        }
+
+        using var stream = blob.GetContentStream();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    // The working tree's side. A symlink is diffed as its target (as git does), never followed out of the workspace.
+    private static byte[]? WorkingBytes(Repository repo, string path)
+    {
+        var full = Path.Combine(repo.Info.WorkingDirectory, path);
+        var info = new FileInfo(full);
+        if (info.LinkTarget is { } target)
+        {
+            return Encoding.UTF8.GetBytes(target);
+        }
+
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        return info.Length > MaxDiffFileBytes ? TooLarge(info.Length) : File.ReadAllBytes(full);
+    }
+
+    // A stand-in that the diff shows as binary rather than reading a huge file into memory.
+    private static byte[] TooLarge(long size) => [0, .. Encoding.UTF8.GetBytes($"{size} bytes")];
+
     internal static (string Text, bool Truncated, long TotalBytes) Truncate(string text, int maxBytes)
     {
         var total = Encoding.UTF8.GetByteCount(text);

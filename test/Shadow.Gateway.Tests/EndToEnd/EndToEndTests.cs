@@ -79,6 +79,56 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agent_ScriptedDemo_EventsMessagesCheckpointsAndTheChatRoutes()
+    {
+        var task = await CreateIdleTaskAsync(_alice);
+        var id = task["id"]!.GetValue<string>();
+
+        // The demo turn ran: its events replay from the start, in order.
+        using var all = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/events");
+        var events = await _alice.ReadEventsAsync(all, 500, TimeSpan.FromSeconds(10), stopWhen: e => e.Event == "turn-ended");
+        events.Select(e => e.Event).ShouldContain("tool-call");
+        events.Select(e => e.Event).ShouldContain("tool-result");
+        var commit = events.Single(e => e.Event == "commit");
+        commit.Data.ShouldContain("Add HELLO.md with a greeting from Shadow");
+        events.ShouldContain(e => e.Event == "status" && e.Data.Contains("\"running\"", StringComparison.Ordinal));
+        using var resumed = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/events");
+        resumed.Headers.Add("Last-Event-ID", commit.Id);
+        var later = await _alice.ReadEventsAsync(resumed, 50, TimeSpan.FromSeconds(3), stopWhen: e => e.Event == "turn-ended");
+        later.ShouldNotContain(e => e.Event == "commit");
+        later.ShouldContain(e => e.Event == "turn-ended");
+
+        task["agent"]!["scripted"]!.GetValue<bool>().ShouldBeTrue();
+        var checkpoint = task["checkpoints"]!.AsArray().ShouldHaveSingleItem()!;
+        checkpoint["committed"]!.GetValue<bool>().ShouldBeTrue();
+        using var messages = await _alice.GetAsync($"/api/tasks/{id}/messages", Http.Ct);
+        var history = (await messages.Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!;
+        history[1]!["toolCalls"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ShouldBe(["list_dir", "read_file"]);
+        history[2]!["role"]!.GetValue<string>().ShouldBe("tool");
+        history[2]!["toolCallId"]!.GetValue<string>().ShouldBe("call_1");
+
+        // The chat routes: bad input is a problem, not a crash.
+        using var noBody = await _alice.PostAsJsonAsync($"/api/tasks/{id}/rollback", new { }, Http.Ct);
+        (await noBody.ShouldBeProblemAsync(HttpStatusCode.BadRequest))["errors"]!["messageId"].ShouldNotBeNull();
+        using var unknown = await _alice.PostAsJsonAsync($"/api/tasks/{id}/rollback", new { messageId = "m999" }, Http.Ct);
+        (await unknown.ShouldBeProblemAsync(HttpStatusCode.BadRequest))["detail"]!.GetValue<string>().ShouldContain("no checkpoint");
+        using var notLast = await _alice.PutAsJsonAsync($"/api/tasks/{id}/messages/{history[1]!["id"]}", new { content = "x" }, Http.Ct);
+        await notLast.ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        using var blank = await _alice.PutAsJsonAsync($"/api/tasks/{id}/messages/{history[0]!["id"]}", new { content = " " }, Http.Ct);
+        await blank.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        using var stop = await _alice.PostAsync($"/api/tasks/{id}/stop", null, Http.Ct);
+        (await stop.ReadObjectAsync())["status"]!.GetValue<string>().ShouldBe("idle");
+        using var rollback = await _alice.PostAsJsonAsync($"/api/tasks/{id}/rollback", new { messageId = checkpoint["messageId"]!.GetValue<string>() }, Http.Ct);
+        (await rollback.ReadObjectAsync())["checkpoints"]!.AsArray().Count.ShouldBe(1);
+        using var usage = await _alice.GetAsync("/api/usage", Http.Ct);
+        (await usage.ReadObjectAsync())["modelCalls"]!.GetValue<int>().ShouldBe(0); // the scripted demo reports no tokens
+        using var othersEvents = await _bob.GetAsync($"/api/tasks/{id}/events", Http.Ct);
+        await othersEvents.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        using var health = await _alice.GetAsync("/healthz", Http.Ct);
+        (await health.ReadObjectAsync())["agent"]!["scripted"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task CreateTask_RepositoryInsideTheDataFolder_400NamingRepoUrl()
     {
         var inside = Path.Combine(_gateway.DataDir, "workspaces");
@@ -128,7 +178,7 @@ public sealed class EndToEndTests : IAsyncLifetime
             using var response = await client.GetAsync(location, Http.Ct);
             var task = await response.ReadObjectAsync();
             var status = task["status"]!.GetValue<string>();
-            if (status != "initializing")
+            if (status is not ("initializing" or "running"))
             {
                 status.ShouldBe("idle", task.ToJsonString());
                 return task;

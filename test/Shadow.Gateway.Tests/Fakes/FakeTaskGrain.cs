@@ -70,5 +70,24 @@ public sealed class FakeTaskGrain : Grain, ITaskGrain
         return Task.FromResult(message);
     }
 
+    public Task<TaskSnapshot> StopAsync(CancellationToken cancellationToken = default) => Task.FromResult(Current with { Status = ShadowTaskStatus.Stopped });
+
+    public Task<TaskSnapshot> RollbackAsync(string messageId, CancellationToken cancellationToken = default) =>
+        _messages.Any(m => m.Id == messageId)
+            ? Task.FromResult(Current)
+            : throw new InvalidTaskRequestException("messageId", $"Task '{Current.Id}' has no message '{messageId}'.");
+
+    public Task<ChatMessage> EditMessageAsync(string messageId, string content, CancellationToken cancellationToken = default)
+    {
+        var index = _messages.FindIndex(m => m.Id == messageId);
+        if (index < 0)
+        {
+            throw new InvalidTaskRequestException("messageId", $"Task '{Current.Id}' has no message '{messageId}'.");
+        }
+
+        _messages[index] = _messages[index] with { Content = content };
+        return Task.FromResult(_messages[index]);
+    }
+
     private TaskSnapshot Current => _task ?? throw new TaskNotFoundException(this.GetPrimaryKeyString());
 }

@@ -1,3 +1,4 @@
+using Shadow.Grains.Abstractions.Tasks;
 using Shadow.Grains.Abstractions.Users;
 
 namespace Shadow.Gateway.Tests.Fakes;
@@ -21,4 +22,14 @@ public sealed class FakeUserGrain : Grain, IUserGrain
         Task.FromResult<IReadOnlyList<string>>([.. _tasks]);
 
     public Task<bool> OwnsTaskAsync(string taskId, CancellationToken cancellationToken = default) => Task.FromResult(_tasks.Contains(taskId));
+
+    public Task AddUsageAsync(UsageTotals usage, CancellationToken cancellationToken = default)
+    {
+        Usage = Usage.Add(usage);
+        return Task.CompletedTask;
+    }
+
+    public Task<UsageTotals> GetUsageAsync(CancellationToken cancellationToken = default) => Task.FromResult(Usage);
+
+    private UsageTotals Usage { get; set; } = UsageTotals.Zero;
 }

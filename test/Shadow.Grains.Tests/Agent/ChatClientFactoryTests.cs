@@ -13,9 +13,17 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
     private const string Key = "sk-test-7f3a9c1d-secret";
     private const string Model = "test-model-1";
 
-    private OpenAIProtocolServer _server = null!;
+    private const string Text = "Hello from the model server.";
+    private const string ToolName = "read_file";
+    private const string ToolCallId = "call_abc";
 
-    public async ValueTask InitializeAsync() => _server = await OpenAIProtocolServer.StartAsync(TestContext.Current.CancellationToken);
+    private ModelServer _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await ModelServer.StartAsync(TestContext.Current.CancellationToken);
+        _server.Responder = _ => Task.FromResult<ModelReply>(new ModelReply.Text(Text));
+    }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
@@ -28,9 +36,9 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
         var response = await client.GetResponseAsync("Say hello", cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
-        response.Text.ShouldBe(OpenAIProtocolServer.Text);
+        response.Text.ShouldBe(Text);
         response.FinishReason.ShouldBe(ChatFinishReason.Stop);
-        response.Usage.ShouldNotBeNull().InputTokenCount.ShouldBe(11);
+        response.Usage.ShouldNotBeNull().InputTokenCount.ShouldBe(100);
         var request = _server.Requests.ShouldHaveSingleItem();
         request.Authorization.ShouldBe($"Bearer {Key}");
         request.Model.ShouldBe(Model);
@@ -53,7 +61,8 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
         }
 
         // Assert
-        chunks.ShouldBe(["Hello from ", "the protocol ", "server."]);
+        chunks.Count.ShouldBe(2);
+        string.Concat(chunks).ShouldBe(Text);
         var request = _server.Requests.ShouldHaveSingleItem();
         request.Stream.ShouldBeTrue();
         request.Authorization.ShouldBe($"Bearer {Key}");
@@ -63,9 +72,9 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
     [Fact]
     public async Task GetResponseAsync_ToolCall_ParsesFunctionCallContent()
     {
-        _server.Reply = OpenAIProtocolServer.ReplyKind.ToolCall;
+        ReplyWithToolCall();
         using var client = CreateFactory().CreateChatClient();
-        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string path) => path, OpenAIProtocolServer.ToolName)] };
+        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string path) => path, ToolName)] };
 
         // Act
         var response = await client.GetResponseAsync("Read the README", options, TestContext.Current.CancellationToken);
@@ -75,13 +84,13 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
         var call = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ShouldHaveSingleItem();
         AssertToolCall(call);
         var sentTools = _server.Requests.ShouldHaveSingleItem().Body.GetProperty("tools");
-        sentTools[0].GetProperty("function").GetProperty("name").GetString().ShouldBe(OpenAIProtocolServer.ToolName);
+        sentTools[0].GetProperty("function").GetProperty("name").GetString().ShouldBe(ToolName);
     }
 
     [Fact]
     public async Task GetStreamingResponseAsync_ToolCall_AssemblesArgumentsAcrossChunks()
     {
-        _server.Reply = OpenAIProtocolServer.ReplyKind.ToolCall;
+        ReplyWithToolCall();
         using var client = CreateFactory().CreateChatClient();
         List<ChatResponseUpdate> updates = [];
 
@@ -99,7 +108,7 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
     [Fact]
     public async Task GetResponseAsync_ServerError_Throws()
     {
-        _server.Reply = OpenAIProtocolServer.ReplyKind.ServerError;
+        _server.Responder = _ => Task.FromResult<ModelReply>(new ModelReply.Status(500));
         using var client = CreateFactory().CreateChatClient();
 
         // Act
@@ -164,10 +173,13 @@ public sealed class ChatClientFactoryTests : IAsyncLifetime
         }
     }
 
+    private void ReplyWithToolCall() =>
+        _server.Responder = _ => Task.FromResult<ModelReply>(ModelReply.Call(ToolCallId, ToolName, new { path = "README.md", startLine = 3 }));
+
     private static void AssertToolCall(FunctionCallContent call)
     {
-        call.CallId.ShouldBe(OpenAIProtocolServer.ToolCallId);
-        call.Name.ShouldBe(OpenAIProtocolServer.ToolName);
+        call.CallId.ShouldBe(ToolCallId);
+        call.Name.ShouldBe(ToolName);
         var arguments = call.Arguments.ShouldNotBeNull();
         arguments.Keys.ShouldBe(["path", "startLine"], ignoreOrder: true);
         arguments["path"]?.ToString().ShouldBe("README.md");

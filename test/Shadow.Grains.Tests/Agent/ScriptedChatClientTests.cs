@@ -26,10 +26,10 @@ public sealed class ScriptedChatClientTests
         var ct = TestContext.Current.CancellationToken;
 
         // Act
-        var first = await sut.GetResponseAsync("go", cancellationToken: ct);
-        var second = await sut.GetResponseAsync("go", cancellationToken: ct);
-        var third = await sut.GetResponseAsync("go", cancellationToken: ct);
-        var fourth = await sut.GetResponseAsync("go", cancellationToken: ct);
+        var first = await sut.GetResponseAsync(History(0), cancellationToken: ct);
+        var second = await sut.GetResponseAsync(History(1), cancellationToken: ct);
+        var third = await sut.GetResponseAsync(History(2), cancellationToken: ct);
+        var fourth = await sut.GetResponseAsync(History(3), cancellationToken: ct);
 
         // Assert
         first.Text.ShouldBe("I will read the README first.");
@@ -75,11 +75,10 @@ public sealed class ScriptedChatClientTests
     {
         using var sut = ScriptedChatClient.Parse(Script, "inline");
         var ct = TestContext.Current.CancellationToken;
-        await sut.GetResponseAsync("go", cancellationToken: ct);
         List<ChatResponseUpdate> updates = [];
 
         // Act
-        await foreach (var update in sut.GetStreamingResponseAsync("go", cancellationToken: ct))
+        await foreach (var update in sut.GetStreamingResponseAsync(History(1), cancellationToken: ct))
         {
             updates.Add(update);
         }
@@ -101,8 +100,51 @@ public sealed class ScriptedChatClientTests
         using var sut = ScriptedChatClient.Load(sample);
 
         // Assert
-        sut.TurnCount.ShouldBe(4);
+        sut.TurnCount.ShouldBe(3);
         sut.Source.ShouldBe(sample);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_SameHistoryTwice_AnswersTheSameTurn()
+    {
+        using var sut = ScriptedChatClient.Parse(Script, "inline");
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act: a restart or a rollback sends the same history again
+        var once = await sut.GetResponseAsync(History(2), cancellationToken: ct);
+        var again = await sut.GetResponseAsync(History(2), cancellationToken: ct);
+
+        // Assert
+        once.Text.ShouldBe("Done.");
+        again.Text.ShouldBe("Done.");
+        sut.Replayed.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_CommitMessageRequest_AnswersTheRecordedMessageOrFails()
+    {
+        using var withMessage = ScriptedChatClient.Parse("""{ "commitMessage": "Fix the README", "turns": [ { "text": "a" } ] }""", "inline");
+        using var without = ScriptedChatClient.Parse(Script, "inline");
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        var message = await withMessage.GetResponseAsync("diff", new CommitMessageChatOptions(), ct);
+
+        // Assert
+        message.Text.ShouldBe("Fix the README");
+        withMessage.Replayed.ShouldBe(0);
+        await Should.ThrowAsync<InvalidOperationException>(() => without.GetResponseAsync("diff", new CommitMessageChatOptions(), ct));
+    }
+
+    private static List<ChatMessage> History(int assistantTurns)
+    {
+        List<ChatMessage> history = [new(ChatRole.User, "go")];
+        for (var i = 0; i < assistantTurns; i++)
+        {
+            history.Add(new ChatMessage(ChatRole.Assistant, $"turn {i}"));
+        }
+
+        return history;
     }
 
     [Theory]
@@ -114,6 +156,7 @@ public sealed class ScriptedChatClientTests
     [InlineData("{ \"turns\": [ { \"text\": \"a\", \"toolCalls\": [] } ] }", "$.turns[0]", "both")]
     [InlineData("{ \"turns\": [ { } ] }", "$.turns[0]", "neither")]
     [InlineData("{ \"turns\": [ { \"text\": \"\" } ] }", "$.turns[0].text", "empty")]
+    [InlineData("{ \"commitMessage\": \" \", \"turns\": [ { \"text\": \"a\" } ] }", "$.commitMessage", "blank")]
     [InlineData("{ \"turns\": [ { \"toolCalls\": [] } ] }", "$.turns[0].toolCalls", "non-empty")]
     [InlineData("{ \"turns\": [ { \"text\": \"a\" }, { \"toolCalls\": [ { \"arguments\": {} } ] } ] }", "$.turns[1].toolCalls[0].name", "missing")]
     [InlineData("{ \"turns\": [ { \"toolCalls\": [ { \"name\": \"x\", \"arguments\": [1] } ] } ] }", "$.turns[0].toolCalls[0].arguments", "JSON object")]

@@ -42,7 +42,9 @@ public sealed class OrleansClientSdkTests
             task.Status.ShouldBe(ShadowTaskStatus.Idle, task.Error);
             task.OwnerId.ShouldBe("bob");
             task.Branch.ShouldBe("shadow/task-sdk1");
-            (await client.GetGrain<ITaskGrain>("sdk1").GetMessagesAsync(Ct)).Single().Content.ShouldBe("from another service");
+            var messages = await client.GetGrain<ITaskGrain>("sdk1").GetMessagesAsync(Ct);
+            messages[0].Content.ShouldBe("from another service");
+            messages[^1].Role.ShouldBe(ChatRole.Assistant);
             read.Content.ShouldBe("alpha from the sdk\n");
             (await client.GetGrain<IWorkspaceGrain>("sdk1").GetInfoAsync(Ct)).Phase.ShouldBe(WorkspacePhase.Ready);
         }

@@ -68,6 +68,7 @@ public sealed class StandaloneSiloTests
         psi.Environment["Shadow__Orleans__ClusterId"] = "standalone-test";
         psi.Environment["Shadow__Orleans__ServiceId"] = "standalone-test";
         psi.Environment["Shadow__Runtime__Local__WarmPoolSize"] = "0";
+        psi.Environment["Shadow__Agent__Provider"] = "Scripted";
         var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);

@@ -3,6 +3,7 @@ using Shadow.Grains.Abstractions.Errors;
 using Shadow.Grains.Abstractions.Tasks;
 using Shadow.Grains.Abstractions.Terminals;
 using Shadow.Grains.Abstractions.Workspaces;
+using Shadow.Grains.Agent;
 using Shadow.Grains.Runtime;
 using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Contracts.Files;
@@ -43,7 +44,10 @@ public sealed class TaskLifecycleTests
 
         using var bare = new Repository(remote);
         bare.Branches["shadow/task-t1"].ShouldNotBeNull().Tip.Sha.ShouldBe(bare.Branches["main"].Tip.Sha);
-        (await shadow.Task("t1").GetMessagesAsync(Ct)).Single().Content.ShouldBe("do the thing");
+        // The prompt got its turn: the (quiet) agent answered and, having changed nothing, made no commit.
+        var messages = await shadow.Task("t1").GetMessagesAsync(Ct);
+        messages.Select(m => (m.Role, m.Content)).ShouldBe([(ChatRole.User, "do the thing"), (ChatRole.Assistant, "Nothing to do.")]);
+        task.Checkpoints.ShouldNotBeNull().ShouldHaveSingleItem().Committed.ShouldBeFalse();
     }
 
     [Fact]
@@ -346,6 +350,7 @@ public sealed class TaskLifecycleTests
         var remote = shadow.CreateRemote("repo");
         (await shadow.CreateAndWaitAsync("t10", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
         await shadow.Task("t10").PostMessageAsync("a follow-up", Ct);
+        await shadow.WaitForInitAsync("t10");
         var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t10");
         await workspace.WriteFileAsync(new WriteFileRequest("kept.txt", "kept\n"), Ct);
         await workspace.ExecAsync(new ExecRequest("echo before-restart"), Ct);
@@ -360,7 +365,8 @@ public sealed class TaskLifecycleTests
         var task = await shadow.Task("t10").GetAsync(Ct);
         task.Status.ShouldBe(ShadowTaskStatus.Idle);
         task.InitSteps.ShouldAllBe(s => s.Status == InitStepStatus.Succeeded);
-        (await shadow.Task("t10").GetMessagesAsync(Ct)).Select(m => m.Content).ShouldBe(["do the thing", "a follow-up"]);
+        (await shadow.Task("t10").GetMessagesAsync(Ct)).Select(m => m.Content)
+            .ShouldBe(["do the thing", "Nothing to do.", "a follow-up", ScriptedChatClient.ExhaustedText]);
         var history = await shadow.Client.GetGrain<ITerminalGrain>("t10").GetHistoryAsync(0, 1000, Ct);
         history.Entries.ShouldContain(e => e.Text.Contains("before-restart", StringComparison.Ordinal));
         var read = await shadow.Client.GetGrain<IWorkspaceGrain>("t10").ReadFileAsync("kept.txt", cancellationToken: Ct);
