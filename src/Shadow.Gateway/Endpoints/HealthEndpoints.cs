@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.Runtime;
 using Shadow.Gateway.Contracts;
 using Shadow.Grains.Agent;
+using Shadow.Grains.Runtime.Local;
 
 namespace Shadow.Gateway.Endpoints;
 
@@ -23,12 +24,16 @@ internal static class HealthEndpoints
     private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> GetHealthAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var agent = services.GetService<ChatClientFactory>() is { } chats ? new AgentResponse(chats.Provider.ToString(), chats.ModelId, chats.IsScripted) : null;
+        var sandbox = services.GetService<LocalProcessRuntime>()?.Sandbox;
+        string[] warnings = sandbox == "None"
+            ? ["SANDBOX OFF: Shadow:Runtime:Local:Sandbox=None, agent commands run unconfined on the host (development only)."]
+            : [];
         if (services.GetService<ILocalSiloDetails>() is { } silo)
         {
             var status = services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
             var name = status.ToString().ToLowerInvariant();
             return status == SiloStatus.Active
-                ? TypedResults.Ok(new HealthResponse("healthy", name, agent))
+                ? TypedResults.Ok(new HealthResponse("healthy", name, agent, sandbox?.ToLowerInvariant(), warnings))
                 : TypedResults.Problem($"The co-hosted silo is not active (it is {name}).", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 

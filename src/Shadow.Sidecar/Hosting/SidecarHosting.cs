@@ -24,6 +24,8 @@ internal static class SidecarHosting
         ["--workspace"] = "Sidecar:Workspace",
         ["--state-dir"] = "Sidecar:StateDir",
         ["--parent-pid"] = "Sidecar:ParentPid",
+        ["--sandbox"] = "Sidecar:Sandbox:Kind",
+        ["--sandbox-network"] = "Sidecar:Sandbox:Network",
     };
 
     // Start-up garbage (configuration, DI, routing, OpenAPI metadata) is most of an idle sidecar's heap; one aggressive,
