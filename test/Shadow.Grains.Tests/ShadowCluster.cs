@@ -13,6 +13,8 @@ using Shadow.Grains.Hosting;
 using Shadow.Grains.Runtime;
 using Shadow.Grains.Runtime.Local;
 using Shadow.Grains.Sidecar;
+using Shadow.Grains.Storage.PostgreSql;
+using Shadow.Grains.Tests.Storage.PostgreSql;
 using Shadow.Testing;
 using Shouldly;
 
@@ -31,14 +33,16 @@ public sealed class ShadowCluster : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
     private readonly bool _tcp;
+    private readonly int _silos;
     private readonly string _serviceId = "shadow-test-" + Guid.NewGuid().ToString("N")[..8];
 
-    private ShadowCluster(TempDirectory root, Dictionary<string, string?> settings, TimeProvider? time, bool tcp)
+    private ShadowCluster(TempDirectory root, Dictionary<string, string?> settings, TimeProvider? time, bool tcp, int silos)
     {
         Root = root;
         _settings = settings;
         _time = time;
         _tcp = tcp;
+        _silos = silos;
     }
 
     public TempDirectory Root { get; }
@@ -62,7 +66,9 @@ public sealed class ShadowCluster : IAsyncDisposable
     /// </param>
     /// <param name="tcp">Whether the silo and the test client talk over TCP sockets instead of the in-memory transport, so a client
     /// in another host can connect to <see cref="GatewayPort"/>.</param>
-    public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool tcp = false)
+    /// <param name="silos">How many silos. With <c>Shadow:Storage:Kind=PostgreSql</c> in <paramref name="settings"/>, membership is kept in
+    /// that database too (the AdoNet clustering provider), as in production.</param>
+    public static async Task<ShadowCluster> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool tcp = false, int silos = 1)
     {
         var root = new TempDirectory("shadow-grains");
         // Unless a test brings its own agent, the first turn answers at once and changes nothing.
@@ -81,7 +87,7 @@ public sealed class ShadowCluster : IAsyncDisposable
             all[key] = value;
         }
 
-        var cluster = new ShadowCluster(root, all, time, tcp);
+        var cluster = new ShadowCluster(root, all, time, tcp, silos);
         await cluster.DeployAsync();
         return cluster;
     }
@@ -146,7 +152,7 @@ public sealed class ShadowCluster : IAsyncDisposable
 
     private async Task DeployAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.Options.ConfigureFileLogging = false;
         // The same ids on every restart: the local store keys state and reminders by service id.
         builder.Options.ServiceId = _serviceId;
@@ -162,6 +168,11 @@ public sealed class ShadowCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddShadowGrains(silo.Configuration);
+            if (_settings.GetValueOrDefault("Shadow:Storage:Kind") == ShadowStorageOptions.PostgreSqlKind)
+            {
+                silo.UseShadowPostgreSqlClustering(_settings["Shadow:Storage:ConnectionString"]!);
+            }
+
             silo.AddIncomingGrainCallFilter(ReminderTicks);
             if (_time is not null)
             {
@@ -173,7 +184,22 @@ public sealed class ShadowCluster : IAsyncDisposable
             builder.ConfigureClientHost(host => host.ConfigureContainer(new RealSocketTransport(validate: true)));
         }
 
-        builder.ConfigureClient(client => client.Services.AddShadowSerialization());
+        var postgres = _settings.GetValueOrDefault("Shadow:Storage:Kind") == ShadowStorageOptions.PostgreSqlKind
+            ? _settings["Shadow:Storage:ConnectionString"]
+            : null;
+        if (postgres is not null)
+        {
+            TestClusterMembership.UseConfiguredClustering(builder.Options);
+        }
+
+        builder.ConfigureClient(client =>
+        {
+            client.Services.AddShadowSerialization();
+            if (postgres is not null)
+            {
+                client.UseShadowPostgreSqlClustering(postgres);
+            }
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

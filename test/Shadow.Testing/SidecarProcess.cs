@@ -14,6 +14,7 @@ public sealed class SidecarProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly string[] _extraArgs;
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
     private Process? _process;
 
     private SidecarProcess(string workspace, string stateDir, string token, string[] extraArgs)
@@ -53,6 +54,15 @@ public sealed class SidecarProcess : IAsyncDisposable
         stateDir ??= System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workspace.TrimEnd('/'))!, System.IO.Path.GetFileName(workspace.TrimEnd('/')) + "-state");
         token ??= Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var sidecar = new SidecarProcess(workspace, stateDir, token, extraArgs);
+        await sidecar.StartProcessAsync(cancellationToken).ConfigureAwait(false);
+        return sidecar;
+    }
+
+    /// <summary>Like <see cref="StartAsync"/>, with extra environment variables for the sidecar process (e.g. planted secrets).</summary>
+    public static async Task<SidecarProcess> StartWithEnvironmentAsync(string workspace, string stateDir, IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken, params string[] extraArgs)
+    {
+        var sidecar = new SidecarProcess(workspace, stateDir, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), extraArgs) { _environment = environment };
         await sidecar.StartProcessAsync(cancellationToken).ConfigureAwait(false);
         return sidecar;
     }
@@ -101,7 +111,13 @@ public sealed class SidecarProcess : IAsyncDisposable
     private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = CreateStartInfo(Workspace, StateDir, Token, _extraArgs), EnableRaisingEvents = true };
+        var startInfo = CreateStartInfo(Workspace, StateDir, Token, _extraArgs);
+        foreach (var (name, value) in _environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)

@@ -34,8 +34,8 @@ public sealed class SidecarInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>Spawns the sidecar; returns as soon as the process exists (not when it listens).</summary>
-    public static SidecarInstance Spawn(string path, string workspace, string stateDir, string token)
+    /// <summary>Spawns the sidecar (with <paramref name="extraArgs"/> appended); returns as soon as the process exists (not when it listens).</summary>
+    public static SidecarInstance Spawn(string path, string workspace, string stateDir, string token, params string[] extraArgs)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var isDll = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
@@ -51,7 +51,7 @@ public sealed class SidecarInstance : IAsyncDisposable
             psi.ArgumentList.Add(path);
         }
 
-        foreach (var arg in (string[])["--workspace", workspace, "--state-dir", stateDir, "--urls", "http://127.0.0.1:0"])
+        foreach (var arg in (string[])["--workspace", workspace, "--state-dir", stateDir, "--urls", "http://127.0.0.1:0", .. extraArgs])
         {
             psi.ArgumentList.Add(arg);
         }

@@ -17,7 +17,8 @@ public static class GatewayHostingExtensions
     /// <summary>Where the browsable API reference is served.</summary>
     public const string ReferencePath = "/docs";
 
-    /// <summary>Registers the gateway's services and co-hosts the silo (<c>Shadow:Orleans:Mode</c> = <c>CoHosted</c>).</summary>
+    /// <summary>Registers the gateway's services and co-hosts the silo (<c>Shadow:Orleans:Mode</c> = <c>CoHosted</c>, the default) or
+    /// connects to the PostgreSQL cluster as an Orleans client (<c>Client</c>).</summary>
     public static WebApplicationBuilder AddShadowGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -39,8 +40,15 @@ public static class GatewayHostingExtensions
         services.AddSingleton(TimeProvider.System);
 
         // Co-hosting is the one place the gateway touches Shadow.Grains: AddShadowGrains registers the grains' services,
-        // storage and runtime. Endpoints see only Shadow.Grains.Abstractions, so Client mode can drop this reference.
-        builder.UseOrleans(silo => silo.UseShadowSilo(configuration));
+        // storage and runtime. Endpoints see only Shadow.Grains.Abstractions (and the cluster), so Client mode needs none of it.
+        if (orleans.IsClient)
+        {
+            builder.UseOrleansClient(client => client.UseShadowClusterClient(configuration));
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo.UseShadowSilo(configuration));
+        }
 
         services.ConfigureHttpJsonOptions(o => SidecarJson.Configure(o.SerializerOptions));
         // Unreadable bodies and parameters throw, so the exception handler can say what was wrong.

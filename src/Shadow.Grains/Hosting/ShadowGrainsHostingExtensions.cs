@@ -4,10 +4,13 @@ using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Shadow.Grains.Abstractions.Serialization;
 using Shadow.Grains.Agent;
+using Shadow.Grains.Runtime.Kubernetes;
 using Shadow.Grains.Runtime.Local;
 using Shadow.Grains.Runtime.MicroVm;
+using Shadow.Grains.Runtime.Reconcile;
 using Shadow.Grains.Sidecar;
 using Shadow.Grains.Storage;
+using Shadow.Grains.Storage.PostgreSql;
 using Shadow.Grains.Tasks;
 using Shadow.Grains.Terminals;
 using Shadow.Grains.Workspaces;
@@ -27,15 +30,21 @@ public static class ShadowGrainsHostingExtensions
         builder.Services.AddShadowGrains(configuration);
         var storage = Read<ShadowStorageOptions>(configuration, ShadowStorageOptions.SectionName);
         Check(storage, new ShadowStorageOptionsValidator());
+        if (storage.Kind == ShadowStorageOptions.PostgreSqlKind)
+        {
+            return builder.UseShadowPostgreSqlStorage(storage.ConnectionString!);
+        }
+
         var shadow = Read<ShadowOptions>(configuration, ShadowOptions.SectionName);
         builder.UseShadowLocalStorage(shadow.DataDirFullPath);
         return builder;
     }
 
     /// <summary>
-    /// A silo of the embedded default: localhost clustering on <c>Shadow:Orleans:SiloPort</c>/<c>GatewayPort</c> with
-    /// <c>Shadow:Orleans:ClusterId</c>/<c>ServiceId</c> (validated; the message names the setting), then
-    /// <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/>. Used by the co-hosting gateway and by Shadow.Silo.
+    /// A Shadow silo on <c>Shadow:Orleans:SiloPort</c>/<c>GatewayPort</c> with <c>Shadow:Orleans:ClusterId</c>/<c>ServiceId</c>
+    /// (validated; the message names the setting), then <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/>. The embedded
+    /// default uses localhost clustering; <c>Shadow:Storage:Kind=PostgreSql</c> joins the cluster in the PostgreSQL membership
+    /// table (advertising <c>Shadow:Orleans:AdvertisedIPAddress</c>). Used by the co-hosting gateway and by Shadow.Silo.
     /// </summary>
     public static ISiloBuilder UseShadowSilo(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -43,9 +52,18 @@ public static class ShadowGrainsHostingExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var orleans = Read<ShadowOrleansOptions>(configuration, ShadowOrleansOptions.SectionName);
         Check(orleans, new ShadowOrleansOptionsValidator());
-        return builder
-            .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId)
-            .AddShadowGrains(configuration);
+        var storage = Read<ShadowStorageOptions>(configuration, ShadowStorageOptions.SectionName);
+        Check(storage, new ShadowStorageOptionsValidator());
+        if (storage.Kind == ShadowStorageOptions.PostgreSqlKind)
+        {
+            builder.UseShadowCluster(orleans, storage.ConnectionString!);
+        }
+        else
+        {
+            builder.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+        }
+
+        return builder.AddShadowGrains(configuration);
     }
 
     /// <summary>The <see cref="IServiceCollection"/> form of <see cref="AddShadowGrains(ISiloBuilder, IConfiguration)"/> (everything but storage).</summary>
@@ -63,7 +81,11 @@ public static class ShadowGrainsHostingExtensions
 
         var runtime = Read<ShadowRuntimeOptions>(configuration, ShadowRuntimeOptions.SectionName);
         Check(runtime, new ShadowRuntimeOptionsValidator());
-        if (runtime.Kind == MicroVmRuntime.RuntimeKind)
+        if (runtime.Kind == KubernetesPodRuntime.RuntimeKind)
+        {
+            services.AddKubernetesWorkspaceRuntime();
+        }
+        else if (runtime.Kind == MicroVmRuntime.RuntimeKind)
         {
             services.AddMicroVmWorkspaceRuntime();
         }
@@ -72,6 +94,7 @@ public static class ShadowGrainsHostingExtensions
             services.AddLocalWorkspaceRuntime();
         }
 
+        services.AddOrphanReconciler();
         return services;
     }
 

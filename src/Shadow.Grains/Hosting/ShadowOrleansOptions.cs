@@ -9,16 +9,30 @@ public sealed class ShadowOrleansOptions
     /// <summary>The mode that co-hosts the silo in the gateway's process (the embedded default).</summary>
     public const string CoHostedMode = "CoHosted";
 
-    /// <summary>The mode that connects to a separate silo cluster as an Orleans client (not supported yet).</summary>
+    /// <summary>The mode that connects to a separate silo cluster (Shadow.Silo processes on PostgreSQL) as an Orleans client.</summary>
     public const string ClientMode = "Client";
 
-    /// <summary><c>CoHosted</c> (default): the gateway runs the silo in-process. <c>Client</c> is reserved for a later release.</summary>
+    /// <summary><c>CoHosted</c> (default): the gateway runs the silo in-process. <c>Client</c>: the gateway connects to the cluster
+    /// found in the PostgreSQL membership table (<c>Shadow:Storage:ConnectionString</c>).</summary>
     public string Mode { get; set; } = CoHostedMode;
 
-    /// <summary>The co-hosted silo's silo-to-silo port.</summary>
+    /// <summary>Whether <see cref="Mode"/> is <c>Client</c>.</summary>
+    public bool IsClient => string.Equals(Mode, ClientMode, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>With PostgreSQL clustering: the address this silo advertises to the others (empty: this host's first address).</summary>
+    public string? AdvertisedIPAddress { get; set; }
+
+    /// <summary>With PostgreSQL clustering: how often silos probe each other (Orleans' default is 5 s). A silo that misses
+    /// <see cref="MissedProbesLimit"/> probes in a row is declared dead and its tasks resume elsewhere.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>With PostgreSQL clustering: missed probes before a silo is suspected dead (Orleans' default is 3).</summary>
+    public int MissedProbesLimit { get; set; } = 3;
+
+    /// <summary>The silo's silo-to-silo port.</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>The co-hosted silo's client gateway port.</summary>
+    /// <summary>The silo's client gateway port.</summary>
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>The Orleans cluster id.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Shadow.Grains.Hosting;
@@ -10,15 +11,25 @@ public sealed class ShadowOrleansOptionsValidator : IValidateOptions<ShadowOrlea
         ArgumentNullException.ThrowIfNull(options);
         List<string> failures = [];
         var section = ShadowOrleansOptions.SectionName;
-        if (string.Equals(options.Mode, ShadowOrleansOptions.ClientMode, StringComparison.OrdinalIgnoreCase))
+        if (!options.IsClient && !string.Equals(options.Mode, ShadowOrleansOptions.CoHostedMode, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"{section}:Mode = '{options.Mode}' is not supported yet: the gateway only co-hosts the silo for now. "
-                + $"Set {section}:Mode to '{ShadowOrleansOptions.CoHostedMode}' (or remove it).");
+            failures.Add($"{section}:Mode = '{options.Mode}' is not a mode; use '{ShadowOrleansOptions.CoHostedMode}' (the default) "
+                + $"or '{ShadowOrleansOptions.ClientMode}'.");
         }
-        else if (!string.Equals(options.Mode, ShadowOrleansOptions.CoHostedMode, StringComparison.OrdinalIgnoreCase))
+
+        if (!string.IsNullOrWhiteSpace(options.AdvertisedIPAddress) && !IPAddress.TryParse(options.AdvertisedIPAddress, out _))
         {
-            failures.Add($"{section}:Mode = '{options.Mode}' is not a mode; use '{ShadowOrleansOptions.CoHostedMode}' "
-                + $"('{ShadowOrleansOptions.ClientMode}' comes later).");
+            failures.Add($"{section}:AdvertisedIPAddress = '{options.AdvertisedIPAddress}' is not an IP address (e.g. 10.0.0.5; leave it empty to use this host's address).");
+        }
+
+        if (options.ProbeTimeout <= TimeSpan.Zero || options.ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{section}:ProbeTimeout must be between 00:00:00.001 and 00:01:00 (is {options.ProbeTimeout}).");
+        }
+
+        if (options.MissedProbesLimit is < 1 or > 10)
+        {
+            failures.Add($"{section}:MissedProbesLimit must be between 1 and 10 (is {options.MissedProbesLimit}).");
         }
 
         CheckPort(failures, $"{section}:SiloPort", options.SiloPort);

@@ -17,9 +17,7 @@ internal sealed class ShadowRuntimeOptionsValidator : IValidateOptions<ShadowRun
 {
     public ValidateOptionsResult Validate(string? name, ShadowRuntimeOptions options) => options.Kind switch
     {
-        "Local" or "MicroVm" => ValidateOptionsResult.Success,
-        "Kubernetes" => ValidateOptionsResult.Fail(
-            $"Shadow:Runtime:Kind={options.Kind} is not available in this build yet; use Local (set Shadow__Runtime__Kind=Local)."),
+        "Local" or "Kubernetes" or "MicroVm" => ValidateOptionsResult.Success,
         _ => ValidateOptionsResult.Fail($"Shadow:Runtime:Kind must be Local, Kubernetes or MicroVm (got '{options.Kind}')."),
     };
 }

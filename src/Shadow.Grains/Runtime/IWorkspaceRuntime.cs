@@ -30,4 +30,12 @@ public interface IWorkspaceRuntime
     /// Throws <see cref="NotSupportedException"/> for a remote the runtime cannot reach.
     /// </summary>
     Task<string> ExposeRemoteAsync(WorkspaceHandle handle, string repoUrl, CancellationToken cancellationToken = default) => Task.FromResult(repoUrl);
+
+    /// <summary>
+    /// Every instance this runtime runs (also those a crashed host left behind), with the task each was provisioned for, so the
+    /// orphan reconciler can delete the ones whose task is gone or archived. A runtime whose instances cannot outlive their
+    /// host (or that cannot list them yet) answers none: the default.
+    /// </summary>
+    Task<IReadOnlyList<WorkspaceInstance>> ListInstancesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<WorkspaceInstance>>([]);
 }

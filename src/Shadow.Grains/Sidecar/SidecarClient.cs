@@ -242,6 +242,8 @@ public sealed partial class SidecarClient
 
                         breaksWithoutProgress = 0;
                         lastEventId = string.IsNullOrEmpty(parser.LastEventId) ? lastEventId : parser.LastEventId;
+                        // An event already buffered is not handed to a caller who cancelled.
+                        cancellationToken.ThrowIfCancellationRequested();
                         yield return items.Current;
                     }
                 }

@@ -7,10 +7,12 @@ namespace Shadow.Sidecar.Contracts.Common;
 /// <param name="UptimeSeconds">Seconds since start.</param>
 /// <param name="GitBranch">The checked-out branch, or null when the workspace is not a repository.</param>
 /// <param name="GitCommit">The HEAD commit sha, or null.</param>
+/// <param name="Sandbox">How commands are confined (e.g. "bubblewrap, network off, …"; "none …" when they are not).</param>
 public sealed record StatusResponse(
     string Workspace,
     string Version,
     DateTimeOffset StartedAt,
     double UptimeSeconds,
     string? GitBranch,
-    string? GitCommit);
+    string? GitCommit,
+    string? Sandbox = null);

@@ -10,6 +10,9 @@ namespace Shadow.Sidecar.Contracts.Exec;
 /// <param name="StderrTruncated">Whether standard error was cut.</param>
 /// <param name="DurationMs">Wall-clock milliseconds from start to exit.</param>
 /// <param name="TimedOut">Whether the timeout ended it (its process group was killed).</param>
+/// <param name="LimitExceeded">The sandbox limit the command ran into: <c>output</c> (it was ended), <c>processes</c> (forks
+/// were refused), <c>cpu</c> (SIGXCPU ended it); null when none was seen. A memory limit shows as the program's own
+/// allocation error.</param>
 public sealed record ExecResponse(
     string CommandId,
     int ExitCode,
@@ -19,4 +22,5 @@ public sealed record ExecResponse(
     bool StdoutTruncated,
     bool StderrTruncated,
     long DurationMs,
-    bool TimedOut);
+    bool TimedOut,
+    string? LimitExceeded = null);

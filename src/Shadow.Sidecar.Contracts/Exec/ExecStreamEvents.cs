@@ -13,7 +13,8 @@ public sealed record ExecStartedEvent(string CommandId, int Pid);
 /// <param name="ExitCode">Exit code; 128 + signal number when a signal ended it.</param>
 /// <param name="DurationMs">Wall-clock milliseconds from start to exit.</param>
 /// <param name="TimedOut">Whether the timeout ended it.</param>
-public sealed record ExecExitEvent(string CommandId, int ExitCode, long DurationMs, bool TimedOut);
+/// <param name="LimitExceeded">The sandbox limit it ran into, as in <see cref="ExecResponse.LimitExceeded"/>; null when none.</param>
+public sealed record ExecExitEvent(string CommandId, int ExitCode, long DurationMs, bool TimedOut, string? LimitExceeded = null);
 
 /// <summary>Kind of an event of <c>POST /exec/stream</c> (the SSE event type).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ExecStreamEventType>))]

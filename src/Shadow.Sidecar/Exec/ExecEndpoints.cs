@@ -45,7 +45,7 @@ internal static class ExecEndpoints
         var result = await command.Completion.ConfigureAwait(false);
         var capture = command.Capture!;
         return new ExecResponse(command.Id, result.ExitCode, capture.Stdout, capture.Stderr, capture.StdoutTruncated || capture.StderrTruncated,
-            capture.StdoutTruncated, capture.StderrTruncated, result.DurationMs, result.TimedOut);
+            capture.StdoutTruncated, capture.StderrTruncated, result.DurationMs, result.TimedOut, result.LimitExceeded);
     }
 
     private static IResult Stream(ExecRequest request, ExecService exec, TerminalBuffer terminal, HttpContext context)
@@ -102,7 +102,7 @@ internal static class ExecEndpoints
 
             var result = await command.Completion.ConfigureAwait(false);
             yield return new SseItem<string>(
-                JsonSerializer.Serialize(new ExecExitEvent(command.Id, result.ExitCode, result.DurationMs, result.TimedOut), ExecJsonContext.Default.ExecExitEvent),
+                JsonSerializer.Serialize(new ExecExitEvent(command.Id, result.ExitCode, result.DurationMs, result.TimedOut, result.LimitExceeded), ExecJsonContext.Default.ExecExitEvent),
                 "exit");
         }
         finally

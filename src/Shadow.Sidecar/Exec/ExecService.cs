@@ -1,9 +1,9 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Security.Cryptography;
 using Shadow.Sidecar.Contracts.Exec;
 using Shadow.Sidecar.Hosting;
+using Shadow.Sidecar.Sandbox;
 using Shadow.Sidecar.Security;
 using Shadow.Sidecar.Terminal;
 
@@ -13,7 +13,7 @@ namespace Shadow.Sidecar.Exec;
 /// Starts commands (foreground, streamed, background) with a clean environment and cwd inside the workspace, keeps the
 /// list of background commands, and ends every running command's process group when the sidecar stops. A command with
 /// the default environment runs in a warm shell when one is ready (<see cref="WarmShellPool"/>), otherwise in a bash
-/// spawned for it; either way in its own session (<see cref="NativeSpawn"/>).
+/// spawned for it; either way in its own session (<see cref="NativeSpawn"/>) and inside the <see cref="CommandSandbox"/>.
 /// </summary>
 internal sealed partial class ExecService : IHostedService
 {
@@ -32,6 +32,8 @@ internal sealed partial class ExecService : IHostedService
     private readonly Lock _backgroundLock = new();
     private readonly List<RunningCommand> _background = [];
     private readonly GroupRegistry _groups;
+    private readonly CommandSandbox _sandbox;
+    private readonly long _maxOutputBytes;
     private volatile bool _stopping;
 
     public ExecService(SidecarOptions options, PathGuard guard, TerminalBuffer terminal, TimeProvider time, IHostApplicationLifetime lifetime,
@@ -45,10 +47,14 @@ internal sealed partial class ExecService : IHostedService
         _groups = new GroupRegistry(options.ResolvedStateDir, logger);
         _groups.ReapLeftovers();
         _reaper = new ChildReaper(time, logger);
-        _launcher = new ShellLauncher(ProcessGroups.FindBash(), CleanEnvironment(options), guard.Root, _reaper, _groups);
+        _sandbox = new CommandSandbox(options.Sandbox, guard.Root, options.ResolvedStateDir, _reaper, _groups, time, logger);
+        _maxOutputBytes = options.Sandbox.MaxOutputBytes;
+        // Inside a sandbox only the system's bash exists.
+        var bash = _sandbox.Kind == SandboxKind.None ? ProcessGroups.FindBash() : "/bin/bash";
+        _launcher = new ShellLauncher(bash, CleanEnvironment(options, _sandbox), guard.Root, _reaper, _groups, _sandbox);
         if (_options.WarmShells > 0)
         {
-            _pool = new WarmShellPool(_options.WarmShells, _launcher, _groups, logger);
+            _pool = new WarmShellPool(_options.WarmShells, _launcher, _groups, time, logger);
         }
 
         // First thing on shutdown, before Kestrel drains requests: end every command so waiting requests can answer.
@@ -60,6 +66,9 @@ internal sealed partial class ExecService : IHostedService
     public int DefaultTimeoutSeconds => _options.DefaultTimeoutSeconds;
 
     public int MaxTimeoutSeconds => _options.MaxTimeoutSeconds;
+
+    /// <summary>The sandbox commands run in.</summary>
+    public CommandSandbox Sandbox => _sandbox;
 
     /// <summary>Validates and starts a foreground or streamed command.</summary>
     public RunningCommand Start(string command, string? cwd, IReadOnlyDictionary<string, string>? env, CommandKind kind, TimeSpan timeout) =>
@@ -103,6 +112,20 @@ internal sealed partial class ExecService : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_sandbox.Kind == SandboxKind.None)
+        {
+            LogWarningNoSandbox();
+        }
+        else
+        {
+            _sandbox.Start();
+            LogInformationSandbox(_sandbox.Summary);
+            if (_sandbox.ProcessLimitMechanism.StartsWith("none", StringComparison.Ordinal))
+            {
+                LogWarningNoProcessLimit();
+            }
+        }
+
         _pool?.Fill();
         return Task.CompletedTask;
     }
@@ -120,6 +143,7 @@ internal sealed partial class ExecService : IHostedService
         finally
         {
             _pool?.Dispose();
+            _sandbox.Dispose();
         }
     }
 
@@ -178,13 +202,13 @@ internal sealed partial class ExecService : IHostedService
                     : null)
                 ?? _launcher.StartCommand(command, directory, env);
         }
-        catch (Win32Exception e)
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             throw SidecarException.Unprocessable($"The command could not be started: {e.Message}");
         }
 
         var running = RunningCommand.Start(id, command, _guard.ToRelative(directory), kind, shell, _terminal, _time, _logger, KillGrace, timeout,
-            captureBytes);
+            captureBytes, _maxOutputBytes);
         _running[id] = running;
         _ = running.Completion.ContinueWith(_ =>
         {
@@ -256,27 +280,9 @@ internal sealed partial class ExecService : IHostedService
         || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
         || string.Equals(name, SidecarOptions.TokenVariable, StringComparison.Ordinal);
 
-    private static KeyValuePair<string, string>[] CleanEnvironment(SidecarOptions options)
-    {
-        var clean = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-        {
-            if (variable.Key is string name && variable.Value is string value && IsValidName(name) && !IsReserved(name))
-            {
-                clean[name] = value;
-            }
-        }
-
-        clean.Remove(SidecarOptions.TokenVariable);
-        // Leftovers of whatever launched the sidecar: a new bash sets `$_` from its own path and starts with no OLDPWD.
-        clean.Remove("_");
-        clean.Remove("OLDPWD");
-        clean["HOME"] = ResolveHome(options, clean.GetValueOrDefault("HOME"));
-        clean.TryAdd("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        clean.TryAdd("LANG", "C.UTF-8");
-        clean["SHADOW_WORKSPACE"] = Path.GetFullPath(options.Workspace);
-        return [.. clean];
-    }
+    // Built from nothing (PATH, HOME, LANG, TERM, SHADOW_WORKSPACE): no token, key or host variable reaches a command.
+    private static KeyValuePair<string, string>[] CleanEnvironment(SidecarOptions options, CommandSandbox sandbox) =>
+        [.. sandbox.BaseEnvironment(sandbox.Kind == SandboxKind.None ? ResolveHome(options, Environment.GetEnvironmentVariable("HOME")) : CommandSandbox.SandboxHome)];
 
     private static string ResolveHome(SidecarOptions options, string? inherited)
     {
@@ -311,6 +317,15 @@ internal sealed partial class ExecService : IHostedService
     }
 
     private static string NewId() => "cmd_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SANDBOX OFF (Sidecar:Sandbox:Kind=None): commands run unconfined on the host as the sidecar's user and can read and write everything it can. Development only.")]
+    private partial void LogWarningNoSandbox();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sidecar:Sandbox:MaxProcesses is not enforced: the sidecar runs as root (RLIMIT_NPROC does not bind root) and no writable cgroup v1 pids hierarchy was found")]
+    private partial void LogWarningNoProcessLimit();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Commands run sandboxed: {Summary}")]
+    private partial void LogInformationSandbox(string summary);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: ending {Count} running commands")]
     private partial void LogInformationShutdownKill(int count);

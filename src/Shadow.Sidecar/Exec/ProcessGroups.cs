@@ -25,6 +25,44 @@ internal static partial class ProcessGroups
         return NativeKill(-pgid, signal) == 0;
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every member of group <paramref name="pgid"/> but its leader; false when none was
+    /// found. For a sandboxed command, whose leader is the sandbox itself: a SIGTERM there would end the sandbox, and every
+    /// process in it with SIGKILL, before the command could clean up.
+    /// </summary>
+    public static bool SignalMembers(int pgid, int signal)
+    {
+        if (pgid <= 1)
+        {
+            return false;
+        }
+
+        var any = false;
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                var name = Path.GetFileName(dir);
+                if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || !int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                    || pid == pgid)
+                {
+                    continue;
+                }
+
+                if (TryReadStat(dir, out var state, out var group) && group == pgid && state is not ('Z' or 'X'))
+                {
+                    any |= NativeKill(pid, signal) == 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return any;
+        }
+
+        return any;
+    }
+
     /// <summary>Whether any process of the group is still alive (zombies waiting for their reaper do not count).</summary>
     public static bool IsAlive(int pgid)
     {

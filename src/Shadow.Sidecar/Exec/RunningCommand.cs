@@ -20,7 +20,8 @@ internal enum CommandKind
 /// <param name="TimedOut">Ended by its timeout.</param>
 /// <param name="Killed">Ended by a kill request (route, client gone, shutdown).</param>
 /// <param name="EndedAt">When it ended.</param>
-internal sealed record CommandResult(int ExitCode, long DurationMs, bool TimedOut, bool Killed, DateTimeOffset EndedAt);
+/// <param name="LimitExceeded">The sandbox limit it ran into (<c>output</c>, <c>processes</c>, <c>cpu</c>), or null.</param>
+internal sealed record CommandResult(int ExitCode, long DurationMs, bool TimedOut, bool Killed, DateTimeOffset EndedAt, string? LimitExceeded = null);
 
 /// <summary>
 /// One command: a bash in its own session and process group (<c>bash -c &lt;command&gt;</c>, or a warm shell that was sent
@@ -32,6 +33,7 @@ internal sealed record CommandResult(int ExitCode, long DurationMs, bool TimedOu
 internal sealed partial class RunningCommand
 {
     private const int ChunkBytes = 32 * 1024;
+    private const int SigXcpu = 24;
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     [ThreadStatic]
@@ -47,12 +49,16 @@ internal sealed partial class RunningCommand
     private readonly OutputCapture? _capture;
     private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
+    private readonly long _maxOutputBytes;
+    private long _outputBytes;
+    private int _outputExceeded;
     private int _killRequested;
     private Task? _killing;
 
     private RunningCommand(string id, string command, string cwd, CommandKind kind, ShellProcess shell, TerminalBuffer terminal, TimeProvider time,
-        ILogger logger, TimeSpan grace, int? captureBytes)
+        ILogger logger, TimeSpan grace, int? captureBytes, long maxOutputBytes)
     {
+        _maxOutputBytes = maxOutputBytes;
         Id = id;
         Command = command;
         Cwd = cwd;
@@ -95,9 +101,9 @@ internal sealed partial class RunningCommand
 
     /// <summary>Follows a started shell: its readers, its timeout, its end.</summary>
     public static RunningCommand Start(string id, string command, string cwdRelative, CommandKind kind, ShellProcess shell,
-        TerminalBuffer terminal, TimeProvider time, ILogger logger, TimeSpan grace, TimeSpan? timeout, int? captureBytes)
+        TerminalBuffer terminal, TimeProvider time, ILogger logger, TimeSpan grace, TimeSpan? timeout, int? captureBytes, long maxOutputBytes)
     {
-        var running = new RunningCommand(id, command, cwdRelative, kind, shell, terminal, time, logger, grace, captureBytes);
+        var running = new RunningCommand(id, command, cwdRelative, kind, shell, terminal, time, logger, grace, captureBytes, maxOutputBytes);
         running.StartSeq = terminal.Append(id, TerminalStream.System, $"$ {command}").Seq;
         LogDebugStarted(logger, id, running.Pid, kind, shell.IsWarm);
         _ = running.RunAsync(timeout);
@@ -164,13 +170,23 @@ internal sealed partial class RunningCommand
                 LogWarningPipesStillOpen(_logger, Id);
             }
 
+            var limit = Volatile.Read(ref _outputExceeded) != 0 ? "output"
+                : _shell.Cgroup?.LimitReached == true ? "processes"
+                : exitCode == 128 + SigXcpu ? "cpu"
+                : null;
+            if (_shell.Cgroup is { } cgroup)
+            {
+                await cgroup.KillAndRemoveAsync(_time).ConfigureAwait(false);
+            }
+
             var duration = (long)_time.GetElapsedTime(_startTimestamp).TotalMilliseconds;
             var killed = KillRequested && !timedOut;
             var how = timedOut ? ", timed out" : killed ? ", killed" : string.Empty;
+            var why = limit is null ? string.Empty : ", " + LimitNote(limit);
             EndSeq = _terminal.Append(Id, TerminalStream.System,
-                string.Create(CultureInfo.InvariantCulture, $"[exit {exitCode} after {duration} ms{how}]")).Seq;
+                string.Create(CultureInfo.InvariantCulture, $"[exit {exitCode} after {duration} ms{how}{why}]")).Seq;
             LogDebugExited(_logger, Id, exitCode, duration);
-            _done.TrySetResult(new CommandResult(exitCode, duration, timedOut, killed, _time.GetUtcNow()));
+            _done.TrySetResult(new CommandResult(exitCode, duration, timedOut, killed, _time.GetUtcNow(), limit));
         }
         catch (Exception e)
         {
@@ -188,9 +204,22 @@ internal sealed partial class RunningCommand
         }
     }
 
+    /// <summary>What the terminal's exit note says about a limit.</summary>
+    public static string LimitNote(string limit) => limit switch
+    {
+        "output" => "sandbox limit: output size (Sidecar:Sandbox:MaxOutputBytes) exceeded, command ended",
+        "processes" => "sandbox limit: process count (Sidecar:Sandbox:MaxProcesses) reached, forks were refused",
+        "cpu" => "sandbox limit: CPU time (Sidecar:Sandbox:CpuSeconds) used up",
+        _ => "sandbox limit: " + limit,
+    };
+
     private async Task EndGroupAsync()
     {
-        if (!ProcessGroups.Signal(Pid, ProcessGroups.SigTerm))
+        // A sandbox's SIGTERM goes to what runs inside it; the sandbox itself ends with its command (or with the SIGKILL below).
+        var signalled = _shell.Sandboxed
+            ? ProcessGroups.SignalMembers(Pid, ProcessGroups.SigTerm) || ProcessGroups.IsAlive(Pid)
+            : ProcessGroups.Signal(Pid, ProcessGroups.SigTerm);
+        if (!signalled)
         {
             return;
         }
@@ -254,6 +283,17 @@ internal sealed partial class RunningCommand
         int read;
         while ((read = NativeSpawn.Read(pipe, bytes)) > 0)
         {
+            // Past the output limit the command is ended; whatever it still writes meanwhile is read and dropped.
+            if (Interlocked.Add(ref _outputBytes, read) > _maxOutputBytes)
+            {
+                if (Interlocked.Exchange(ref _outputExceeded, 1) == 0)
+                {
+                    _ = KillAsync();
+                }
+
+                continue;
+            }
+
             _capture?.Add(kind, bytes.AsSpan(0, read));
             var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
             if (count > 0)

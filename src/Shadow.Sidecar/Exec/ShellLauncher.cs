@@ -1,13 +1,16 @@
 using System.Text;
+using Shadow.Sidecar.Sandbox;
 
 namespace Shadow.Sidecar.Exec;
 
 /// <summary>
 /// Spawns the bash behind each command, in its own session (<see cref="NativeSpawn"/>), registered with the reaper and the
 /// process group registry. A cold command is <c>bash -c &lt;command&gt;</c> with stdin on <c>/dev/null</c>. A warm shell is
-/// started ahead of time with the default environment and <see cref="WarmScript"/>, and waits for its one request.
+/// started ahead of time with the default environment and <see cref="WarmScript"/>, and waits for its one request. Either way
+/// the bash runs inside the <see cref="CommandSandbox"/> (when it is not None), in a pids cgroup of its own when there is one.
 /// </summary>
-internal sealed class ShellLauncher(string bash, KeyValuePair<string, string>[] baseEnvironment, string root, ChildReaper reaper, GroupRegistry groups)
+internal sealed class ShellLauncher(string bash, KeyValuePair<string, string>[] baseEnvironment, string root, ChildReaper reaper, GroupRegistry groups,
+    CommandSandbox sandbox)
 {
     /// <summary>Largest request (UTF-8 cwd + command) a warm shell takes: bash reads a pipe one byte per read(2).</summary>
     public const int MaxWarmRequestBytes = 32 * 1024;
@@ -55,15 +58,26 @@ internal sealed class ShellLauncher(string bash, KeyValuePair<string, string>[] 
         var (stderrRead, stderrWrite) = NativeSpawn.CreatePipe();
         var (requestRead, requestWrite) = warm ? NativeSpawn.CreatePipe() : (null, null);
         int pid;
+        PidsCgroup.Group? cgroup = null;
         try
         {
-            pid = NativeSpawn.Spawn(bash, argv, environment, directory, requestRead, stdoutWrite, stderrWrite);
+            var plan = sandbox.Plan(argv, directory);
+            cgroup = sandbox.Cgroup?.Enter();
+            try
+            {
+                pid = NativeSpawn.Spawn(plan.Program, plan.Argv, environment, directory, requestRead, stdoutWrite, stderrWrite);
+            }
+            finally
+            {
+                cgroup?.Leave();
+            }
         }
         catch
         {
             stdoutRead.Dispose();
             stderrRead.Dispose();
             requestWrite?.Dispose();
+            _ = cgroup?.KillAndRemoveAsync(TimeProvider.System);
             throw;
         }
         finally
@@ -76,7 +90,7 @@ internal sealed class ShellLauncher(string bash, KeyValuePair<string, string>[] 
 
         var exited = reaper.Track(pid);
         groups.Add(pid);
-        return new ShellProcess(pid, stdoutRead, stderrRead, requestWrite, exited);
+        return new ShellProcess(pid, stdoutRead, stderrRead, requestWrite, exited, cgroup, sandbox.Kind != SandboxKind.None);
     }
 
     private static string[] Flatten(KeyValuePair<string, string>[] baseEnvironment, string directory, IReadOnlyDictionary<string, string>? overrides)

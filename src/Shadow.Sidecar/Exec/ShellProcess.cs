@@ -1,14 +1,22 @@
 using Microsoft.Win32.SafeHandles;
+using Shadow.Sidecar.Sandbox;
 
 namespace Shadow.Sidecar.Exec;
 
 /// <summary>
 /// A bash the sidecar spawned in its own session: its pid (= process group id), the read ends of its stdout and stderr
-/// pipes, and, for a warm shell, the write end of the pipe it reads its one request from.
+/// pipes, for a warm shell the write end of the pipe it reads its one request from, and its pids cgroup when it has one.
 /// </summary>
-internal sealed class ShellProcess(int pid, SafeFileHandle stdout, SafeFileHandle stderr, SafeFileHandle? requests, Task<int> exited) : IDisposable
+internal sealed class ShellProcess(int pid, SafeFileHandle stdout, SafeFileHandle stderr, SafeFileHandle? requests, Task<int> exited,
+    PidsCgroup.Group? cgroup = null, bool sandboxed = false) : IDisposable
 {
     public int Pid => pid;
+
+    /// <summary>Whether the pid is a sandbox's (the bash runs inside it).</summary>
+    public bool Sandboxed => sandboxed;
+
+    /// <summary>The command's own pids cgroup (a root sidecar with a cgroup v1 pids hierarchy), else null.</summary>
+    public PidsCgroup.Group? Cgroup => cgroup;
 
     public SafeFileHandle Stdout => stdout;
 

@@ -7,7 +7,7 @@ namespace Shadow.Sidecar.Exec;
 /// already in its own session, so a command with the default environment skips the ~2 ms spawn. Each shell runs exactly
 /// one command; taking one starts its replacement on the thread pool. A shell that died while waiting is dropped.
 /// </summary>
-internal sealed partial class WarmShellPool(int size, ShellLauncher launcher, GroupRegistry groups, ILogger logger) : IDisposable
+internal sealed partial class WarmShellPool(int size, ShellLauncher launcher, GroupRegistry groups, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly ConcurrentQueue<ShellProcess> _ready = new();
     private int _count;
@@ -94,9 +94,13 @@ internal sealed partial class WarmShellPool(int size, ShellLauncher launcher, Gr
         ProcessGroups.Signal(shell.Pid, ProcessGroups.SigKill);
         _ = shell.Exited.ContinueWith(static (_, state) =>
         {
-            var (registry, pid) = ((GroupRegistry, int))state!;
-            registry.Remove(pid);
-        }, (groups, shell.Pid), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            var (registry, discarded, clock) = ((GroupRegistry, ShellProcess, TimeProvider))state!;
+            registry.Remove(discarded.Pid);
+            if (discarded.Cgroup is { } cgroup)
+            {
+                _ = cgroup.KillAndRemoveAsync(clock);
+            }
+        }, (groups, shell, time), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start a warm shell; commands start cold until one starts")]

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Shadow.Sidecar.Contracts;
 using Shadow.Sidecar.Contracts.Common;
+using Shadow.Sidecar.Exec;
 using Shadow.Sidecar.Git;
 using Shadow.Sidecar.Security;
 
@@ -24,12 +25,12 @@ internal static class HealthEndpoints
 
     private static HealthResponse GetHealth() => new("ok", Version);
 
-    private static async Task<StatusResponse> GetStatus(PathGuard guard, SidecarClock clock, TimeProvider time, GitService git,
+    private static async Task<StatusResponse> GetStatus(PathGuard guard, SidecarClock clock, TimeProvider time, GitService git, ExecService exec,
         CancellationToken cancellationToken)
     {
         var (branch, commit) = await git.TryGetHeadAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        return new StatusResponse(guard.Root, Version, clock.StartedAt, (now - clock.StartedAt).TotalSeconds, branch, commit);
+        return new StatusResponse(guard.Root, Version, clock.StartedAt, (now - clock.StartedAt).TotalSeconds, branch, commit, exec.Sandbox.Summary);
     }
 }
 

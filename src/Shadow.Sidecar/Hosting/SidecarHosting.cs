@@ -25,6 +25,8 @@ internal static class SidecarHosting
         ["--state-dir"] = "Sidecar:StateDir",
         ["--parent-pid"] = "Sidecar:ParentPid",
         ["--token-pipe"] = "Sidecar:TokenPipe",
+        ["--sandbox"] = "Sidecar:Sandbox:Kind",
+        ["--sandbox-network"] = "Sidecar:Sandbox:Network",
     };
 
     // Start-up garbage (configuration, DI, routing, OpenAPI metadata) is most of an idle sidecar's heap; one aggressive,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Shadow.Sidecar.Exec;
 using Shadow.Sidecar.Files;
+using Shadow.Sidecar.Sandbox;
 using Shadow.Sidecar.Search;
 using Shadow.Sidecar.Terminal;
 using Shadow.Sidecar.Watch;
@@ -53,6 +54,8 @@ internal sealed class SidecarOptions
     public TerminalOptions Terminal { get; set; } = new();
 
     public WatchOptions Watch { get; set; } = new();
+
+    public SandboxOptions Sandbox { get; set; } = new();
 
     /// <summary>The canonical state folder (created on start).</summary>
     public string ResolvedStateDir => StateDir is { Length: > 0 } s
@@ -114,6 +117,7 @@ internal sealed class SidecarOptions
         errors.AddRange(Exec.Validate());
         errors.AddRange(Terminal.Validate());
         errors.AddRange(Watch.Validate());
+        errors.AddRange(Sandbox.Validate());
         return errors;
     }
 }

@@ -23,13 +23,26 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
-    public void Start_ClientMode_SaysNotSupportedYet()
+    public void Start_ClientModeWithoutPostgreSql_RefusesNamingTheSettings()
     {
         using var factory = new GatewayFactory(settings: new Dictionary<string, string?> { ["Shadow:Orleans:Mode"] = "Client" });
 
         var error = Should.Throw<Exception>(() => factory.CreateClient(apiKey: null));
-        error.ToString().ShouldContain("Shadow:Orleans:Mode");
-        error.ToString().ShouldContain("not supported yet");
+        error.ToString().ShouldContain("Shadow:Orleans:Mode=Client");
+        error.ToString().ShouldContain("Shadow:Storage:Kind=PostgreSql");
+    }
+
+    [Fact]
+    public void Start_ClientModeWithoutConnectionString_RefusesNamingTheSetting()
+    {
+        using var factory = new GatewayFactory(settings: new Dictionary<string, string?>
+        {
+            ["Shadow:Orleans:Mode"] = "Client",
+            ["Shadow:Storage:Kind"] = "PostgreSql",
+        });
+
+        var error = Should.Throw<Exception>(() => factory.CreateClient(apiKey: null));
+        error.ToString().ShouldContain("Shadow:Storage:ConnectionString is required");
     }
 
     [Fact]

@@ -60,6 +60,11 @@ public sealed class LocalProcessRuntimeTests
             cmdline.ShouldContain("--parent-pid");
             cmdline.ShouldContain(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             cmdline.ShouldContain("http://127.0.0.1:0");
+            // The sandbox in effect is passed on explicitly (Bubblewrap when bwrap is installed, as in CI).
+            var sandbox = cmdline[Array.IndexOf(cmdline, "--sandbox") + 1];
+            sandbox.ShouldBe(harness.Runtime.Sandbox);
+            sandbox.ShouldBe(File.Exists("/usr/bin/bwrap") ? "Bubblewrap" : "None");
+            cmdline[Array.IndexOf(cmdline, "--sandbox-network") + 1].ShouldBe("Off");
             var environ = (await File.ReadAllTextAsync($"/proc/{pid}/environ", Ct)).Split('\0', StringSplitOptions.RemoveEmptyEntries);
             environ.ShouldContain($"SHADOW_SIDECAR_TOKEN={handle.Token}");
             environ.ShouldContain(v => v.StartsWith("PATH=", StringComparison.Ordinal));

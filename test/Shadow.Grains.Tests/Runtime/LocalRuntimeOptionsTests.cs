@@ -36,6 +36,8 @@ public sealed class LocalRuntimeOptionsTests
     [InlineData("Shadow:Runtime:Local:StartTimeout", "01:00:00")]
     [InlineData("Shadow:Runtime:Local:StopGracePeriod", "-00:00:01")]
     [InlineData("Shadow:Runtime:Local:SidecarPath", "/no/such/Shadow.Sidecar")]
+    [InlineData("Shadow:Runtime:Local:Sandbox", "Docker")]
+    [InlineData("Shadow:Runtime:Local:SandboxNetwork", "Sometimes")]
     public void AddLocalWorkspaceRuntime_BadSetting_StartupValidationNamesIt(string key, string value)
     {
         using var data = new TempDirectory();

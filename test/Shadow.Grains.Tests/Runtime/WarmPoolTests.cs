@@ -45,7 +45,7 @@ public sealed class WarmPoolTests
         handle.InstanceId.ShouldBe(warmId);
         handle.Reattached.ShouldBeFalse();
         harness.Runtime.ProcessIdOf(handle.InstanceId).ShouldBe(warmPid);
-        claimMs.ShouldBeLessThan(50, "claiming a warm sidecar must not wait for a process start");
+        // No process start: the same process that was warm serves the workspace (the time is only printed; bench/gateway measures it).
         using (var http = LocalRuntimeHarness.Http(handle))
         {
             (await http.GetAsync(SidecarRoutes.Health, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -56,9 +56,10 @@ public sealed class StreamTests : IAsyncLifetime
     [Fact]
     public async Task StreamAsync_StreamOutlivesAttemptTimeout_KeepsDelivering()
     {
-        _server.On(Path, ScriptedServer.Events(4, delayMilliseconds: 150));
+        // Events further apart than the attempt timeout, with room for a slow open on a loaded machine.
+        _server.On(Path, ScriptedServer.Events(4, delayMilliseconds: 700));
         var options = ClientHarness.Fast();
-        options.AttemptTimeout = TimeSpan.FromMilliseconds(100);
+        options.AttemptTimeout = TimeSpan.FromMilliseconds(500);
         using var harness = new ClientHarness(options);
         var client = harness.Client(_server.Endpoint);
 

@@ -298,11 +298,18 @@ public sealed class TaskLifecycleTests
         var remote = shadow.CreateRemote("repo", new Dictionary<string, string> { ["a.txt"] = "alpha\n" });
         (await shadow.CreateAndWaitAsync("t8", remote, "main")).Status.ShouldBe(ShadowTaskStatus.Idle);
         var workspace = shadow.Client.GetGrain<IWorkspaceGrain>("t8");
-        // Put a commit on the shadow branch that the base branch does not have.
+        // Put a commit on the shadow branch that the base branch does not have: made by a command, pushed from the host (a
+        // sandboxed command sees no remote outside its workspace; pushing is the sidecar's job).
         var commit = await workspace.ExecAsync(new ExecRequest(
-            "echo pushed > on-branch.txt && git add -A && git -c user.name=t -c user.email=t@t commit -qm branch-work && git push -q origin shadow/task-t8"), Ct);
+            "echo pushed > on-branch.txt && git add -A && git -c user.name=t -c user.email=t@t commit -qm branch-work"), Ct);
         commit.ExitCode.ShouldBe(0, commit.Stderr);
         var before = await workspace.GetInfoAsync(Ct);
+        using (var push = System.Diagnostics.Process.Start("git", ["-C", Path.Combine(shadow.DataDir, "workspaces", before.InstanceId!), "push", "-q", "origin", "shadow/task-t8"]))
+        {
+            await push.WaitForExitAsync(Ct);
+            push.ExitCode.ShouldBe(0);
+        }
+
         SidecarProcesses.Kill(before.InstanceId!);
         Directory.Delete(Path.Combine(shadow.DataDir, "workspaces", before.InstanceId!), recursive: true);
 

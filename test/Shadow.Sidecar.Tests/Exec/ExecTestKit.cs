@@ -82,6 +82,15 @@ internal static class ExecTestKit
         }
     }
 
+    /// <summary>Asserts that <paramref name="path"/> (appended to by a command's child every few ms) exists and no longer grows.</summary>
+    public static async Task AssertStopsGrowingAsync(string path, CancellationToken cancellationToken)
+    {
+        File.Exists(path).ShouldBeTrue($"{path} was never written: the child did not run");
+        var before = new FileInfo(path).Length;
+        await Task.Delay(300, cancellationToken);
+        new FileInfo(path).Length.ShouldBe(before, $"something still appends to {path}: the child outlived its command");
+    }
+
     /// <summary>Waits for a command to write its pid into <paramref name="path"/> and returns it.</summary>
     public static async Task<int> ReadPidFileAsync(string path, CancellationToken cancellationToken)
     {

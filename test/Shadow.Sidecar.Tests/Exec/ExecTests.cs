@@ -12,13 +12,18 @@ using static Shadow.Sidecar.Tests.Exec.ExecTestKit;
 
 namespace Shadow.Sidecar.Tests.Exec;
 
-public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFixture>
+public sealed class ExecTests(SidecarFixture fixture, HostSidecarFixture host) : IClassFixture<SidecarFixture>, IClassFixture<HostSidecarFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private HttpClient Http => fixture.Http;
 
+    // The tests that follow processes by the pids commands print need a sidecar without a pid namespace (SandboxTests cover the sandbox).
+    private HttpClient HostHttp => host.Http;
+
     private string Scratch(string name) => Path.Combine(fixture.Workspace, $"{name}-{Guid.NewGuid():N}");
+
+    private string HostScratch(string name) => Path.Combine(host.Workspace, $"{name}-{Guid.NewGuid():N}");
 
     [Fact]
     public async Task Exec_Echo_ReturnsStdoutAndExitZero()
@@ -89,14 +94,14 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     public async Task Exec_Environment_HasOverridesHomeAndNoToken()
     {
         // Act
-        var result = await ExecAsync(Http, new ExecRequest(
+        var result = await ExecAsync(HostHttp, new ExecRequest(
             "echo \"a=$MY_VAR\"; echo \"token=${SHADOW_SIDECAR_TOKEN:-none}\"; echo \"home=$HOME\"; env",
             Env: new Dictionary<string, string> { ["MY_VAR"] = "x y $z" }), Ct);
 
         // Assert
         result.Stdout.ShouldContain("a=x y $z\n");
         result.Stdout.ShouldContain("token=none\n");
-        result.Stdout.ShouldNotContain(fixture.Sidecar.Token);
+        result.Stdout.ShouldNotContain(host.Sidecar.Token);
         var home = result.Stdout.Split('\n').First(l => l.StartsWith("home=", StringComparison.Ordinal))[5..];
         Directory.Exists(home).ShouldBeTrue($"HOME '{home}' must exist");
     }
@@ -145,12 +150,12 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     [Fact]
     public async Task Exec_Timeout_KillsWholeProcessGroup()
     {
-        var childFile = Scratch("child");
-        var mainFile = Scratch("main");
+        var childFile = HostScratch("child");
+        var mainFile = HostScratch("main");
         var watch = Stopwatch.StartNew();
 
         // Act
-        var result = await ExecAsync(Http, new ExecRequest($"sleep 300 & echo $! > {childFile}; echo $$ > {mainFile}; sleep 300", TimeoutSeconds: 1), Ct);
+        var result = await ExecAsync(HostHttp, new ExecRequest($"sleep 300 & echo $! > {childFile}; echo $$ > {mainFile}; sleep 300", TimeoutSeconds: 1), Ct);
 
         // Assert
         watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
@@ -165,10 +170,10 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     [Fact]
     public async Task Exec_IgnoresSigterm_IsKilledAfterGrace()
     {
-        var pidFile = Scratch("stubborn");
+        var pidFile = HostScratch("stubborn");
 
         // Act
-        var result = await ExecAsync(Http, new ExecRequest($"trap '' TERM; echo $$ > {pidFile}; while true; do sleep 0.1; done", TimeoutSeconds: 1), Ct);
+        var result = await ExecAsync(HostHttp, new ExecRequest($"trap '' TERM; echo $$ > {pidFile}; while true; do sleep 0.1; done", TimeoutSeconds: 1), Ct);
 
         // Assert
         result.TimedOut.ShouldBeTrue();
@@ -179,10 +184,10 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     [Fact]
     public async Task Exec_LeavesBackgroundChild_ChildIsEndedWhenCommandExits()
     {
-        var childFile = Scratch("orphan");
+        var childFile = HostScratch("orphan");
 
         // Act
-        var result = await ExecAsync(Http, new ExecRequest($"sleep 300 > /dev/null 2>&1 & echo $! > {childFile}; echo done"), Ct);
+        var result = await ExecAsync(HostHttp, new ExecRequest($"sleep 300 > /dev/null 2>&1 & echo $! > {childFile}; echo done"), Ct);
 
         // Assert
         result.ExitCode.ShouldBe(0);
@@ -243,13 +248,13 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     [Fact]
     public async Task ExecStream_ClientGoesAway_CommandGroupIsKilled()
     {
-        var pidFile = Scratch("streamed");
+        var pidFile = HostScratch("streamed");
         using var request = new HttpRequestMessage(HttpMethod.Post, SidecarRoutes.Exec.Stream)
         {
             Content = JsonContent.Create(new ExecRequest($"sleep 300 & echo $$ > {pidFile}; echo ready; wait", TimeoutSeconds: 600),
                 options: SidecarJson.Options),
         };
-        var response = await OpenSseAsync(Http, request, Ct);
+        var response = await OpenSseAsync(HostHttp, request, Ct);
         await using (var items = ReadSseAsync(response, Ct).GetAsyncEnumerator(Ct))
         {
             (await items.MoveNextAsync()).ShouldBeTrue();
@@ -269,11 +274,11 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
     [Fact]
     public async Task Background_StartListOutputKill_LeavesNoSurvivor()
     {
-        var childFile = Scratch("bg-child");
-        var mainFile = Scratch("bg-main");
+        var childFile = HostScratch("bg-child");
+        var mainFile = HostScratch("bg-main");
 
         // Act: start
-        using var startResponse = await Http.PostAsJsonAsync(SidecarRoutes.Exec.Background,
+        using var startResponse = await HostHttp.PostAsJsonAsync(SidecarRoutes.Exec.Background,
             new BackgroundExecRequest($"sleep 300 & echo $! > {childFile}; echo $$ > {mainFile}; echo started; sleep 300"), SidecarJson.Options, Ct);
         startResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
         var started = (await startResponse.Content.ReadFromJsonAsync(ExecJsonContext.Default.BackgroundExecStarted, Ct))!;
@@ -283,20 +288,20 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
         BackgroundOutputResponse? output = null;
         await WaitUntilAsync(async () =>
         {
-            output = await GetAsync(Http, SidecarRoutes.Exec.BackgroundOutput(started.Id) + "?since=0", ExecJsonContext.Default.BackgroundOutputResponse, Ct);
+            output = await GetAsync(HostHttp, SidecarRoutes.Exec.BackgroundOutput(started.Id) + "?since=0", ExecJsonContext.Default.BackgroundOutputResponse, Ct);
             return output.Entries.Any(e => e.Text == "started\n");
         }, TimeSpan.FromSeconds(15), "the background command's output", Ct);
         output!.Command.Status.ShouldBe(BackgroundCommandStatus.Running);
         output.Entries.ShouldAllBe(e => e.CommandId == started.Id);
         output.Entries[0].Text.ShouldStartWith("$ sleep 300");
-        var list = await GetAsync(Http, SidecarRoutes.Exec.Background, ExecJsonContext.Default.BackgroundCommandList, Ct);
+        var list = await GetAsync(HostHttp, SidecarRoutes.Exec.Background, ExecJsonContext.Default.BackgroundCommandList, Ct);
         list.Commands.ShouldContain(c => c.Id == started.Id && c.Status == BackgroundCommandStatus.Running && c.Pid == started.Pid);
         var child = await ReadPidFileAsync(childFile, Ct);
         var main = await ReadPidFileAsync(mainFile, Ct);
         main.ShouldBe(started.Pid);
 
         // Act: kill
-        using var killResponse = await Http.PostAsync(SidecarRoutes.Exec.BackgroundKill(started.Id), null, Ct);
+        using var killResponse = await HostHttp.PostAsync(SidecarRoutes.Exec.BackgroundKill(started.Id), null, Ct);
 
         // Assert: killed, nothing left
         killResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -305,7 +310,7 @@ public sealed class ExecTests(SidecarFixture fixture) : IClassFixture<SidecarFix
         killed.EndedAt.ShouldNotBeNull();
         await WaitGoneAsync(child, Ct);
         await WaitGoneAsync(main, Ct);
-        var after = await GetAsync(Http, SidecarRoutes.Exec.BackgroundOutput(started.Id) + $"?since={output.NextSince}",
+        var after = await GetAsync(HostHttp, SidecarRoutes.Exec.BackgroundOutput(started.Id) + $"?since={output.NextSince}",
             ExecJsonContext.Default.BackgroundOutputResponse, Ct);
         after.Entries.ShouldContain(e => e.Stream == Contracts.Terminal.TerminalStream.System && e.Text.Contains("killed", StringComparison.Ordinal));
         after.Entries.ShouldAllBe(e => e.Seq > output.NextSince);
@@ -488,7 +493,7 @@ public sealed class ExecLifecycleTests
     {
         using var root = new TempDirectory("shadow-exec");
         var workspace = root.CreateSubdirectory("ws");
-        await using var sidecar = await SidecarProcess.StartAsync(workspace, root.Combine("state"), null, Ct);
+        await using var sidecar = await SidecarProcess.StartAsync(workspace, root.Combine("state"), null, Ct, "--sandbox", "None");
         using var http = sidecar.CreateHttpClient();
         var bgFile = Path.Combine(workspace, "bg.pid");
         var fgFile = Path.Combine(workspace, "fg.pid");
@@ -540,7 +545,7 @@ public sealed class ExecCrashTests
     {
         using var root = new TempDirectory("shadow-exec");
         var workspace = root.CreateSubdirectory("ws");
-        await using var sidecar = await SidecarProcess.StartAsync(workspace, root.Combine("state"), null, Ct);
+        await using var sidecar = await SidecarProcess.StartAsync(workspace, root.Combine("state"), null, Ct, "--sandbox", "None");
         using (var http = sidecar.CreateHttpClient())
         {
             // Output to a file: a crash closing the pipes must not be what ends it.

@@ -62,6 +62,7 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
         _stateDirectory = Path.Combine(DataDirectory, "sidecar-state");
         _records = new RuntimeRecords(DataDirectory);
         _sidecarPath = new Lazy<string>(() => SidecarLocator.Locate(_options.SidecarPath, AppContext.BaseDirectory));
+        Sandbox = _options.ResolvedSandbox;
     }
 
     /// <inheritdoc />
@@ -69,6 +70,9 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
 
     /// <summary>The full path of <c>Shadow:DataDir</c>.</summary>
     internal string DataDirectory { get; }
+
+    /// <summary>What confines workspace commands: Bubblewrap, GVisor or None (<see cref="LocalRuntimeOptions.ResolvedSandbox"/>).</summary>
+    public string Sandbox { get; }
 
     /// <summary>The sidecar program this runtime starts.</summary>
     internal string SidecarPath => _sidecarPath.Value;
@@ -359,7 +363,7 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
             throw new InvalidOperationException(e.Message, e);
         }
 
-        var child = SidecarChild.Start(sidecarPath, instanceId, workspace, stateDir, token, OnExited);
+        var child = SidecarChild.Start(sidecarPath, instanceId, workspace, stateDir, token, Sandbox, _options.SandboxNetwork, OnExited);
         _running[child] = 0;
         if (child.StartTime is { } startTime)
         {
@@ -440,6 +444,11 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        if (Sandbox == "None")
+        {
+            LogWarningNoSandbox();
+        }
+
         Directory.CreateDirectory(DataDirectory);
         await EndLeftoversAsync(cancellationToken).ConfigureAwait(false);
         foreach (var instanceId in _records.ReadWarm())
@@ -681,6 +690,9 @@ public sealed partial class LocalProcessRuntime : IWorkspaceRuntime, IHostedServ
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sidecar process {ProcessId} was left running by a previous host that did not stop cleanly; ending it")]
     private partial void LogWarningLeftover(int processId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SANDBOX OFF (Shadow:Runtime:Local:Sandbox=None): agent commands run unconfined on this host and can read every workspace, the data folder and the host's files. Development only; install bubblewrap and use Bubblewrap.")]
+    private partial void LogWarningNoSandbox();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot delete {Path}")]
     private partial void LogWarningDeleteFailed(Exception exception, string path);

@@ -27,6 +27,22 @@ public sealed class LocalRuntimeOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = SectionName + ":StopGracePeriod must be between 0 and 5 minutes.")]
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// What confines the commands a workspace runs: <c>Bubblewrap</c> (namespaces, read-only system, only the workspace
+    /// writable; the default when <c>bwrap</c> is on PATH), <c>GVisor</c> (<c>runsc</c> inside the same view) or <c>None</c>
+    /// (development only: commands run unconfined on the host; warned about at start and in <c>/healthz</c>).
+    /// Empty: Bubblewrap when <c>bwrap</c> is on PATH, else None.
+    /// </summary>
+    public string? Sandbox { get; set; }
+
+    /// <summary>Network of sandboxed commands: <c>Off</c> (default: a loopback of the workspace's own) or <c>On</c> (outbound NAT through slirp4netns, host loopback unreachable).</summary>
+    public string SandboxNetwork { get; set; } = "Off";
+
+    /// <summary>The sandbox in effect: <see cref="Sandbox"/>, or the automatic choice when it is empty.</summary>
+    public string ResolvedSandbox => string.IsNullOrWhiteSpace(Sandbox)
+        ? (SandboxTools.Find("bwrap") is not null ? "Bubblewrap" : "None")
+        : Sandbox.Trim();
+
     /// <summary>How long after a warm sidecar is claimed its replacement is started (the claimed workspace clones meanwhile).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = SectionName + ":RefillDelay must be between 0 and 1 minute.")]
     public TimeSpan RefillDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -37,6 +37,29 @@ internal sealed class LocalRuntimeOptionsValidator : IValidateOptions<LocalRunti
             errors.Add($"{Section}:SidecarPath '{path}' is not executable; point it at a Native AOT Shadow.Sidecar binary or at Shadow.Sidecar.dll.");
         }
 
+        var sandbox = options.ResolvedSandbox;
+        if (!SandboxTools.Kinds.Contains(sandbox, StringComparer.Ordinal))
+        {
+            errors.Add($"{Section}:Sandbox must be Bubblewrap, GVisor or None (is '{options.Sandbox}').");
+        }
+        else if (sandbox != "None" && SandboxTools.Find("bwrap") is null)
+        {
+            errors.Add($"{Section}:Sandbox={sandbox} needs bubblewrap (bwrap) on PATH: install it (apt-get install bubblewrap), or set {Section}:Sandbox=None for development only.");
+        }
+        else if (sandbox == "GVisor" && SandboxTools.Find("runsc") is null)
+        {
+            errors.Add($"{Section}:Sandbox=GVisor needs gVisor (runsc) on PATH: install it (apt-get install runsc) or choose Bubblewrap.");
+        }
+
+        if (options.SandboxNetwork is not ("Off" or "On"))
+        {
+            errors.Add($"{Section}:SandboxNetwork must be Off or On (is '{options.SandboxNetwork}').");
+        }
+        else if (options.SandboxNetwork == "On" && sandbox != "None" && SandboxTools.Find("slirp4netns") is null)
+        {
+            errors.Add($"{Section}:SandboxNetwork=On needs slirp4netns on PATH (apt-get install slirp4netns), or set it to Off.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -96,8 +96,8 @@ internal sealed class SidecarChild : IDisposable
     /// Starts <paramref name="sidecarPath"/> (a .dll through <c>dotnet</c>, else the binary itself) on the folders; throws
     /// <see cref="InvalidOperationException"/> when the program cannot be started at all.
     /// </summary>
-    public static SidecarChild Start(string sidecarPath, string instanceId, string workspace, string stateDir, string token,
-        Action<SidecarChild> onExited)
+    public static SidecarChild Start(string sidecarPath, string instanceId, string workspace, string stateDir, string token, string sandbox,
+        string sandboxNetwork, Action<SidecarChild> onExited)
     {
         var isAssembly = SidecarLocator.IsAssembly(sidecarPath);
         var psi = new ProcessStartInfo(isAssembly ? SidecarLocator.DotnetHost() : sidecarPath)
@@ -121,6 +121,8 @@ internal sealed class SidecarChild : IDisposable
             "--state-dir", stateDir,
             "--urls", "http://127.0.0.1:0",
             "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            "--sandbox", sandbox,
+            "--sandbox-network", sandboxNetwork,
         ];
         foreach (var arg in args)
         {

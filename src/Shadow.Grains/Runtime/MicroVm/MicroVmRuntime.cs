@@ -256,6 +256,10 @@ public sealed partial class MicroVmRuntime : IWorkspaceRuntime, IHostedService, 
     public IReadOnlyList<(string InstanceId, string TaskId)> ListInstances() =>
         [.. _instances.Values.Where(i => i.TaskId is not null && !i.Vm.HasExited).Select(i => (i.InstanceId, i.TaskId!))];
 
+    /// <summary>The orphan reconciler's view: <see cref="ListInstances"/> (VMs of a crashed host are ended at start, so none outlive it).</summary>
+    public Task<IReadOnlyList<WorkspaceInstance>> ListInstancesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<WorkspaceInstance>>([.. ListInstances().Select(i => new WorkspaceInstance(i.InstanceId, i.TaskId, null))]);
+
     /// <summary>The VMM process of an instance, or null.</summary>
     public int? ProcessIdOf(string instanceId) =>
         _instances.TryGetValue(instanceId, out var instance) && !instance.Vm.HasExited ? instance.Vm.ProcessId : null;
