@@ -44,6 +44,13 @@ public static class ShadowClusterHostingExtensions
             builder.ConfigureEndpoints(IPAddress.Parse(orleans.AdvertisedIPAddress), orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: true);
         }
 
+        if (orleans.UsesKubernetesHosting(Environment.GetEnvironmentVariable))
+        {
+            // In a pod (the Helm chart): ids, address and pod name from the Downward API, after the settings above so they win;
+            // membership stays in PostgreSQL (Microsoft.Orleans.Clustering.Kubernetes is not available).
+            builder.UseKubernetesHosting();
+        }
+
         return builder;
     }
 

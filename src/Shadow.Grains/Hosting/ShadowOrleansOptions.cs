@@ -29,6 +29,22 @@ public sealed class ShadowOrleansOptions
     /// <summary>With PostgreSQL clustering: missed probes before a silo is suspected dead (Orleans' default is 3).</summary>
     public int MissedProbesLimit { get; set; } = 3;
 
+    /// <summary>
+    /// With PostgreSQL clustering: Orleans' Kubernetes hosting (ids, address and pod name from the Downward API variables
+    /// <c>ORLEANS_SERVICE_ID</c>, <c>ORLEANS_CLUSTER_ID</c>, <c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>, and the agent that
+    /// deletes pods of dead silos). Null (default): on when the process runs in a pod (<c>KUBERNETES_SERVICE_HOST</c> and
+    /// <c>POD_NAME</c> are set), as the Helm chart's silos do.
+    /// </summary>
+    public bool? KubernetesHosting { get; set; }
+
+    /// <summary>Whether <see cref="KubernetesHosting"/> is on, reading the environment through <paramref name="getEnvironmentVariable"/>.</summary>
+    public bool UsesKubernetesHosting(Func<string, string?> getEnvironmentVariable)
+    {
+        ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
+        return KubernetesHosting ?? (!string.IsNullOrEmpty(getEnvironmentVariable("KUBERNETES_SERVICE_HOST"))
+            && !string.IsNullOrEmpty(getEnvironmentVariable("POD_NAME")));
+    }
+
     /// <summary>The silo's silo-to-silo port.</summary>
     public int SiloPort { get; set; } = 11111;
 
