@@ -141,11 +141,10 @@ public sealed class SandboxTests(SandboxFixture fixture) : IClassFixture<Sandbox
         // Never run a fork bomb where nothing would stop it (root without a cgroup v1 pids hierarchy).
         Assert.SkipWhen(status.Sandbox!.Contains("(none", StringComparison.Ordinal),
             $"the process limit is not enforced on this host ({status.Sandbox}); a fork bomb would take the machine down");
-        var watch = Stopwatch.StartNew();
+        var result = await RunAsync("bomb() { bomb | bomb & }; bomb; sleep 3", 60);
 
-        var result = await RunAsync("bomb() { bomb | bomb & }; bomb; sleep 3", 15);
-
-        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(14));
+        // The limit ends it, not the timeout (a loaded machine may take a while to refuse every fork).
+        result.TimedOut.ShouldBeFalse();
         (result.LimitExceeded == "processes" || result.Stderr.Contains("Resource temporarily unavailable", StringComparison.Ordinal))
             .ShouldBeTrue($"the process limit must have refused forks; stderr starts: {result.Stderr[..Math.Min(300, result.Stderr.Length)]}");
         await AssertSidecarHealthyAsync();
